@@ -1,0 +1,49 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Release-only speed flags (design.md, build-notes.md §3). unsafeFlags are allowed because this is
+// the root package. There is no `.when(arch:)`, so the CPU check is a compile-time #if on the
+// manifest, which runs on the build host: `native` is right for every build that runs here.
+var releaseFlags: [String] = ["-Ounchecked", "-enforce-exclusivity=unchecked"]
+#if arch(x86_64)
+releaseFlags += ["-target-cpu", "native"]
+#endif
+let speed: [SwiftSetting] = [.unsafeFlags(releaseFlags, .when(configuration: .release))]
+
+let package = Package(
+    name: "rmtl",
+    products: [
+        .executable(name: "rmtl", targets: ["RMTLCLI"]),
+        .library(name: "RMTL", targets: ["RMTL"]),
+        .library(name: "RMTLScript", targets: ["RMTLScript"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+    ],
+    targets: [
+        // C libraries, installed by scripts/setup (apt-get).
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CReadline", providers: [.apt(["libreadline-dev"])]),
+
+        // The engine: data, layers, models, training, RL, metrics.
+        .target(
+            name: "RMTL",
+            dependencies: ["CBLAS", .product(name: "Numerics", package: "swift-numerics")],
+            swiftSettings: speed),
+        // The .rmtl language: lexer, parser, checker, interpreter, reports.
+        .target(name: "RMTLScript", dependencies: ["RMTL"], swiftSettings: speed),
+        // The `rmtl` executable: command line and the readline prompt.
+        .executableTarget(
+            name: "RMTLCLI",
+            dependencies: [
+                "RMTL", "RMTLScript", "CReadline",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: speed),
+
+        .testTarget(name: "RMTLTests", dependencies: ["RMTL"], resources: [.copy("Fixtures")], swiftSettings: speed),
+        .testTarget(name: "RMTLScriptTests", dependencies: ["RMTLScript", "RMTL"], swiftSettings: speed),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,109 @@
+/// Owned, 64-byte-aligned Float storage. Freed with the object; views into it (`Matrix`) must not
+/// outlive it, which the owners (layers, slabs) guarantee by holding both.
+public final class FloatBuffer: @unchecked Sendable {
+    public let base: UnsafeMutablePointer<Float>
+    public let count: Int
+
+    public init(count: Int) {
+        self.count = count
+        let bytes = Swift.max(count, 16) * MemoryLayout<Float>.stride
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+        base = raw.bindMemory(to: Float.self, capacity: Swift.max(count, 16))
+        base.initialize(repeating: 0, count: Swift.max(count, 16))
+    }
+
+    deinit { base.deallocate() }
+
+    public var pointer: UnsafeMutableBufferPointer<Float> { UnsafeMutableBufferPointer(start: base, count: count) }
+    public var array: [Float] { Array(pointer) }
+    public func zero() { base.update(repeating: 0, count: count) }
+    public func copy(from values: [Float]) {
+        precondition(values.count == count)
+        values.withUnsafeBufferPointer { base.update(from: $0.baseAddress!, count: count) }
+    }
+}
+
+/// A row-major view: `rows` × `columns` floats, row `r` starting at `base + r * stride`.
+///
+/// A view owns nothing. `stride > columns` describes a column block of a wider matrix, e.g. one
+/// field's slot in the concatenated embedding or one expert's output inside a fused expert group.
+public struct Matrix: @unchecked Sendable {
+    public let base: UnsafeMutablePointer<Float>
+    public let rows: Int
+    public let columns: Int
+    public let stride: Int
+
+    @inline(__always)
+    public init(_ base: UnsafeMutablePointer<Float>, rows: Int, columns: Int, stride: Int? = nil) {
+        self.base = base
+        self.rows = rows
+        self.columns = columns
+        self.stride = stride ?? columns
+    }
+
+    public init(_ buffer: FloatBuffer, rows: Int, columns: Int) {
+        precondition(rows * columns <= buffer.count, "matrix \(rows)x\(columns) exceeds buffer of \(buffer.count)")
+        self.init(buffer.base, rows: rows, columns: columns)
+    }
+
+    @inline(__always) public func row(_ r: Int) -> UnsafeMutablePointer<Float> { base + r * stride }
+    @inline(__always) public subscript(r: Int, c: Int) -> Float {
+        get { base[r * stride + c] }
+        nonmutating set { base[r * stride + c] = newValue }
+    }
+
+    /// The first `count` rows.
+    @inline(__always) public func prefix(rows count: Int) -> Matrix {
+        Matrix(base, rows: count, columns: columns, stride: stride)
+    }
+    /// Rows `start..<start+count`.
+    @inline(__always) public func rows(_ start: Int, _ count: Int) -> Matrix {
+        Matrix(base + start * stride, rows: count, columns: columns, stride: stride)
+    }
+    /// Columns `start..<start+count` of every row.
+    @inline(__always) public func columns(_ start: Int, _ count: Int) -> Matrix {
+        Matrix(base + start, rows: rows, columns: count, stride: stride)
+    }
+
+    public var isContiguous: Bool { stride == columns || rows <= 1 }
+
+    /// Sets every element to zero.
+    public func zero() {
+        if isContiguous { base.update(repeating: 0, count: rows * columns); return }
+        for r in 0..<rows { row(r).update(repeating: 0, count: columns) }
+    }
+
+    /// Copies `source` (same shape) into this view.
+    public func copy(from source: Matrix) {
+        precondition(source.rows == rows && source.columns == columns)
+        for r in 0..<rows { row(r).update(from: source.row(r), count: columns) }
+    }
+
+    /// The values row by row, for tests and small outputs.
+    public var array: [Float] {
+        var out = [Float]()
+        out.reserveCapacity(rows * columns)
+        for r in 0..<rows { out.append(contentsOf: UnsafeBufferPointer(start: row(r), count: columns)) }
+        return out
+    }
+}
+
+/// A matrix that owns its storage: a `FloatBuffer` sized for a row capacity, viewed at any row count
+/// up to it. Layers keep one per activation so a step allocates nothing.
+public final class Activation: @unchecked Sendable {
+    public let buffer: FloatBuffer
+    public let capacity: Int
+    public let columns: Int
+
+    public init(capacity: Int, columns: Int) {
+        self.capacity = capacity
+        self.columns = columns
+        buffer = FloatBuffer(count: capacity * columns)
+    }
+
+    /// The first `rows` rows. Asking for more than the capacity is a programming error.
+    @inline(__always) public func matrix(rows: Int) -> Matrix {
+        precondition(rows <= capacity, "batch of \(rows) rows exceeds the capacity \(capacity)")
+        return Matrix(buffer.base, rows: rows, columns: columns)
+    }
+}

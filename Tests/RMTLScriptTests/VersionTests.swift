@@ -1,0 +1,6 @@
+import Testing
+import RMTLScript
+
+@Test func versionIsSemantic() {
+    #expect(rmtlVersion.split(separator: ".").count == 3)
+}
