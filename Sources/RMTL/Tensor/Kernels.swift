@@ -22,12 +22,14 @@ public func reluDropoutForward(_ x: Matrix, dropout p: Float, isTraining: Bool, 
                 UnsafeMutableRawPointer(row + i).storeBytes(of: v.replacing(with: zero, where: v .< zero), as: SIMD16<Float>.self)
                 i += 16
             }
-            while i < n { row[i] = Swift.max(row[i], 0); i += 1 }
+            while i < n { if row[i] < 0 { row[i] = 0 }; i += 1 }
         }
         return
     }
     let scale = 1 / (1 - p)
     let threshold = UInt32(Double(p) * 16_777_216)  // keep when 24-bit uniform ≥ p·2^24
+    // `a < 0 ? 0 : a` keeps a NaN (as PyTorch's ReLU does), so a poisoned input reaches the loss
+    // check instead of vanishing here.
     for r in 0..<x.rows {
         let row = x.row(r)
         var i = 0
@@ -36,13 +38,13 @@ public func reluDropoutForward(_ x: Matrix, dropout p: Float, isTraining: Bool, 
             let keep0 = UInt32(truncatingIfNeeded: bits >> 40) >= threshold
             let keep1 = UInt32(truncatingIfNeeded: (bits >> 8) & 0xFF_FFFF) >= threshold
             let a = row[i], b = row[i + 1]
-            row[i] = (keep0 && a > 0) ? a * scale : 0
-            row[i + 1] = (keep1 && b > 0) ? b * scale : 0
+            row[i] = keep0 ? (a < 0 ? 0 : a) * scale : 0
+            row[i + 1] = keep1 ? (b < 0 ? 0 : b) * scale : 0
             i += 2
         }
         if i < n {
             let keep = UInt32(truncatingIfNeeded: rng.next() >> 40) >= threshold
-            row[i] = (keep && row[i] > 0) ? row[i] * scale : 0
+            row[i] = keep ? (row[i] < 0 ? 0 : row[i]) * scale : 0
         }
     }
 }

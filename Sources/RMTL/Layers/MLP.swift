@@ -1,0 +1,77 @@
+/// PyTorch's `MultiLayerPerceptron` from the authors' code (rmtl-reference.md §2.1): for each hidden
+/// size a Linear → ReLU → Dropout(p), no BatchNorm, then an optional output Linear(·, 1).
+///
+/// Parameter names follow the `nn.Sequential` indices: hidden layer `i` is `mlp.{3i}`, the output
+/// layer `mlp.{3·hidden.count}`. Shapes: input (batch, inputCount), output (batch, outputCount).
+public final class MLP {
+    public let inputCount: Int
+    public let hidden: [Int]
+    public let dropout: Float
+    let layers: [Linear]
+    let output: Linear?
+    let activations: [Activation]      // hidden outputs, after ReLU and dropout
+    let gradients: [Activation]        // d loss / d hidden output
+    let logits: Activation?
+    private var scale: Float = 1       // 1/(1−p) of the last forward pass, for backward
+
+    public init(_ b: inout ModelBuilder, inputCount: Int, hidden: [Int], dropout: Float, hasOutputLayer: Bool) {
+        self.inputCount = inputCount
+        self.hidden = hidden
+        self.dropout = dropout
+        var layers: [Linear] = []
+        var width = inputCount
+        for (i, size) in hidden.enumerated() {
+            layers.append(b.scoped("mlp.\(3 * i)") { Linear(&$0, inputCount: width, outputCount: size) })
+            width = size
+        }
+        self.layers = layers
+        let last = width
+        output = hasOutputLayer ? b.scoped("mlp.\(3 * hidden.count)") { Linear(&$0, inputCount: last, outputCount: 1) } : nil
+        activations = hidden.map { b.reluOutput(columns: $0) }
+        gradients = hidden.map { Activation(capacity: b.capacity, columns: $0) }
+        logits = hasOutputLayer ? Activation(capacity: b.capacity, columns: 1) : nil
+    }
+
+    public var outputCount: Int { output != nil ? 1 : (hidden.last ?? inputCount) }
+
+    public func forward(_ x: Matrix, isTraining: Bool, rng: inout RandomGenerator) -> Matrix {
+        scale = isTraining && dropout > 0 ? 1 / (1 - dropout) : 1
+        var h = x
+        for (i, layer) in layers.enumerated() {
+            let y = activations[i].matrix(rows: x.rows)
+            layer.forward(h, into: y)
+            reluDropoutForward(y, dropout: dropout, isTraining: isTraining, rng: &rng)
+            h = y
+        }
+        guard let output, let logits else { return h }
+        let z = logits.matrix(rows: x.rows)
+        output.forward(h, into: z)
+        return z
+    }
+
+    /// `dOutput` (batch, outputCount) is consumed (it may be overwritten). Adds into `dInput`
+    /// when `accumulate`, else overwrites it.
+    public func backward(input x: Matrix, dOutput: Matrix, dInput: Matrix?, accumulate: Bool = true) {
+        let rows = x.rows
+        var dy = dOutput
+        if let output {
+            let last = layers.isEmpty ? x : activations[layers.count - 1].matrix(rows: rows)
+            let dLast = layers.isEmpty ? dInput : gradients[layers.count - 1].matrix(rows: rows)
+            output.backward(input: last, dOutput: dOutput, dInput: dLast, accumulate: layers.isEmpty ? accumulate : false)
+            if layers.isEmpty { return }
+            dy = gradients[layers.count - 1].matrix(rows: rows)
+        }
+        for i in stride(from: layers.count - 1, through: 0, by: -1) {
+            reluDropoutBackward(output: activations[i].matrix(rows: rows), gradient: dy, scale: scale)
+            if i == 0 {
+                layers[0].backward(input: x, dOutput: dy, dInput: dInput, accumulate: accumulate)
+            } else {
+                let dPrev = gradients[i - 1].matrix(rows: rows)
+                layers[i].backward(input: activations[i - 1].matrix(rows: rows), dOutput: dy, dInput: dPrev, accumulate: false)
+                dy = dPrev
+            }
+        }
+    }
+
+    public var flopsPerRow: Double { layers.reduce(0) { $0 + $1.flopsPerRow } + (output?.flopsPerRow ?? 0) }
+}

@@ -1,0 +1,143 @@
+/// The seven multi-task architectures of the paper's comparison (rmtl-reference.md §2.3).
+// KEEP IN SYNC: ModelKind — the language's names, help and completion come from `allCases`.
+public enum ModelKind: String, CaseIterable, Sendable, Codable {
+    case single, sharedbottom, esmm, omoe, mmoe, ple, aitm
+
+    public var displayName: String {
+        switch self {
+        case .single: "Single-Task"
+        case .sharedbottom: "Shared-Bottom"
+        case .esmm: "ESMM"
+        case .omoe: "OMoE"
+        case .mmoe: "MMoE"
+        case .ple: "PLE"
+        case .aitm: "AITM"
+        }
+    }
+}
+
+/// Sizes and switches of one multi-task model. Defaults are the paper's (rmtl-reference.md §2.2).
+public struct ModelConfig: Sendable, Equatable, Codable {
+    public var kind: ModelKind
+    /// Distinct ids per categorical field.
+    public var cardinalities: [Int]
+    /// Numeric fields, read through one Linear(numericCount, embedDim) slot.
+    public var numericCount: Int
+    public var taskCount: Int
+    public var embedDim = 128
+    /// Bottom MLP (per task, shared, or per expert); for PLE, one extraction level per entry.
+    public var bottom = [512, 256]
+    /// Tower MLP per task, followed by Linear(·, 1) and a sigmoid.
+    public var tower = [128, 64]
+    /// Experts of OMoE and MMoE.
+    public var experts = 8
+    /// PLE: shared experts per level, and experts per task per level (the authors: experts/2 each).
+    public var sharedExperts = 4
+    public var specificExperts = 4
+    public var dropout: Float = 0.2
+    /// The authors' `padding_idx=0`: global embedding row 0 gets no gradient from the loss.
+    public var freezesPaddingRow = true
+
+    public init(kind: ModelKind, cardinalities: [Int], numericCount: Int, taskCount: Int) {
+        self.kind = kind
+        self.cardinalities = cardinalities
+        self.numericCount = numericCount
+        self.taskCount = taskCount
+    }
+
+    /// Width of the flattened input: one embedding slot per categorical field plus the numeric slot.
+    public var inputWidth: Int { (cardinalities.count + 1) * embedDim }
+
+    /// Throws a `ConfigurationError` naming the first impossible setting.
+    public func validate() throws {
+        func fail(_ parameter: String, _ message: String) throws -> Never {
+            throw ConfigurationError(parameter: parameter, message: message)
+        }
+        if cardinalities.isEmpty { try fail("fields", "the model needs at least one categorical field") }
+        if let f = cardinalities.firstIndex(where: { $0 < 1 }) {
+            try fail("fields", "categorical field \(f) has \(cardinalities[f]) ids; expected at least 1")
+        }
+        if numericCount < 1 { try fail("numeric", "expected at least one numeric field (an all-zero column is fine)") }
+        if embedDim < 1 { try fail("embed", "expected a positive embedding size, got \(embedDim)") }
+        if bottom.isEmpty || bottom.contains(where: { $0 < 1 }) {
+            try fail("bottom", "expected a non-empty list of positive sizes, got \(bottom)")
+        }
+        if tower.contains(where: { $0 < 1 }) { try fail("tower", "expected positive sizes, got \(tower)") }
+        if !(0..<1).contains(dropout) { try fail("dropout", "expected a probability in [0, 1), got \(dropout)") }
+        if taskCount < 1 { try fail("tasks", "expected at least one task") }
+        switch kind {
+        case .esmm where taskCount != 2:
+            try fail("tasks", "ESMM models exactly 2 tasks (CTR and CTCVR = pCTR·pCVR), the data has \(taskCount)")
+        case .aitm, .sharedbottom, .omoe, .mmoe, .ple, .single:
+            if taskCount < 2 && kind != .single {
+                try fail("tasks", "\(kind.displayName) needs at least 2 tasks, the data has \(taskCount)")
+            }
+        default: break
+        }
+        if (kind == .omoe || kind == .mmoe) && experts < 1 { try fail("experts", "expected at least 1 expert, got \(experts)") }
+        if kind == .ple && (sharedExperts < 1 || specificExperts < 1) {
+            try fail("experts", "PLE needs at least 1 shared and 1 task-specific expert per level")
+        }
+    }
+}
+
+/// A setting that cannot build a model: which parameter, and what was expected.
+public struct ConfigurationError: Error, CustomStringConvertible, Equatable {
+    public let parameter: String
+    public let message: String
+    public var description: String { "invalid '\(parameter)': \(message)" }
+}
+
+/// A multi-task model: categorical ids and numeric fields in, one probability per task out.
+///
+/// `forward` returns (rows, taskCount) probabilities, valid until the next call. `backward` takes
+/// d loss / d probability of the same shape and *adds* every parameter gradient into the replica's
+/// gradient slab (the trainer zeroes it once per step). One instance serves one thread: replicas
+/// share the values slab and keep their own activations and gradients.
+public protocol MultiTaskModel: AnyObject {
+    var config: ModelConfig { get }
+    func forward(_ batch: BatchInput, isTraining: Bool, rng: inout RandomGenerator) -> Matrix
+    func backward(_ batch: BatchInput, dProbabilities: Matrix)
+    /// Multiply-add FLOPs of one forward row (training ≈ 3×).
+    var flopsPerRow: Double { get }
+}
+
+/// Builds a model of `config.kind`, reserving its parameters in `builder`.
+public func makeModel(_ config: ModelConfig, _ builder: inout ModelBuilder) throws -> MultiTaskModel {
+    try config.validate()
+    switch config.kind {
+    case .single: return SingleTask(config, &builder)
+    case .sharedbottom: return SharedBottom(config, &builder)
+    case .esmm: return ESMM(config, &builder)
+    case .omoe: return MixtureOfExperts(config, &builder, gatePerTask: false)
+    case .mmoe: return MixtureOfExperts(config, &builder, gatePerTask: true)
+    case .ple: return PLE(config, &builder)
+    case .aitm: return AITM(config, &builder)
+    }
+}
+
+/// Per-task probabilities from tower logits, and the way back: `p = σ(z)`, `dz = dp · p · (1 − p)`.
+final class TaskOutputs {
+    let probabilities: Activation
+    let dLogits: [Activation]
+
+    init(_ b: ModelBuilder, taskCount: Int) {
+        probabilities = Activation(capacity: b.capacity, columns: taskCount)
+        dLogits = (0..<taskCount).map { _ in Activation(capacity: b.capacity, columns: 1) }
+    }
+
+    func forward(logits: [Matrix]) -> Matrix {
+        let p = probabilities.matrix(rows: logits[0].rows)
+        for (t, z) in logits.enumerated() {
+            for r in 0..<p.rows { p[r, t] = sigmoid(z[r, 0]) }
+        }
+        return p
+    }
+
+    /// d loss / d logit of task `t`, from d loss / d probability.
+    func dLogit(_ t: Int, dProbabilities dp: Matrix) -> Matrix {
+        let p = probabilities.matrix(rows: dp.rows), dz = dLogits[t].matrix(rows: dp.rows)
+        for r in 0..<dp.rows { dz[r, 0] = dp[r, t] * p[r, t] * (1 - p[r, t]) }
+        return dz
+    }
+}

@@ -1,0 +1,164 @@
+/// A multi-task model ready to train on several cores: one values slab, and one replica per thread
+/// with its own activations and gradient slab. A batch is cut into fixed contiguous shards, one per
+/// replica; gradients are summed in replica order, so a given seed and thread count always give the
+/// same bits.
+public final class TrainableModel: @unchecked Sendable {
+    public let config: ModelConfig
+    public let layout: SlabLayout
+    public let values: FloatBuffer
+    public let threads: Int
+    /// The largest batch `step` and `predict` take (rows, all replicas together).
+    public let capacity: Int
+    let replicas: [MultiTaskModel]
+    let gradients: [FloatBuffer]
+    /// Per replica, every ReLU output buffer (for kink-aware gradient checks).
+    package let reluOutputs: [[Activation]]
+    let dProbabilities: [Activation]
+
+    /// Builds the replicas and draws the initial weights from `rng` (PyTorch's distributions).
+    public init(_ config: ModelConfig, batchCapacity: Int, threads: Int, rng: inout RandomGenerator) throws {
+        guard batchCapacity >= 1 else {
+            throw ConfigurationError(parameter: "batch", message: "expected a positive batch size, got \(batchCapacity)")
+        }
+        guard threads >= 1 else {
+            throw ConfigurationError(parameter: "threads", message: "expected at least 1 thread, got \(threads)")
+        }
+        self.config = config
+        self.capacity = batchCapacity
+        self.threads = min(threads, batchCapacity)
+        let perReplica = (batchCapacity + self.threads - 1) / self.threads
+        var replicas: [MultiTaskModel] = [], slabs: [ParameterSlabs] = [], relus: [[Activation]] = []
+        var layout = SlabLayout()
+        for r in 0..<self.threads {
+            var builder = ModelBuilder(capacity: perReplica)
+            replicas.append(try makeModel(config, &builder))
+            if r == 0 { layout = builder.layout } else { assert(layout == builder.layout) }
+            slabs.append(builder.slabs)
+            relus.append(builder.reluOutputs)
+        }
+        reluOutputs = relus
+        self.layout = layout
+        self.replicas = replicas
+        values = FloatBuffer(count: layout.count)
+        layout.initialize(values.base, rng: &rng)
+        gradients = (0..<self.threads).map { _ in FloatBuffer(count: layout.count) }
+        for (s, g) in zip(slabs, gradients) { s.bind(values: values, gradients: g) }
+        dProbabilities = (0..<self.threads).map { _ in Activation(capacity: perReplica, columns: config.taskCount) }
+        setBLASThreads(1)
+    }
+
+    public var parameterCount: Int { layout.slots.reduce(0) { $0 + $1.count } }
+    public var flopsPerRow: Double { replicas[0].flopsPerRow }
+
+    /// The replica that serves shard `part` (for loss hooks that run per shard, e.g. critics).
+    public func replica(_ part: Int) -> MultiTaskModel { replicas[part] }
+
+    /// Forward and backward over `batch`, leaving the summed gradient in the replicas' slabs.
+    ///
+    /// `lossGradient(part, rows, probabilities, dProbabilities)` runs on shard `part`'s thread: given
+    /// the shard's probabilities (shard rows × tasks) it writes d loss / d probability and returns the
+    /// shard's contribution to the batch loss. Returns the batch loss, added in shard order.
+    public func accumulateGradients(
+        _ batch: Batch, isTraining: Bool, rng: inout RandomGenerator,
+        lossGradient: (_ part: Int, _ rows: Range<Int>, _ probabilities: Matrix, _ dProbabilities: Matrix) -> Double
+    ) -> Double {
+        precondition(batch.rows <= capacity, "batch of \(batch.rows) rows exceeds capacity \(capacity)")
+        let parts = min(threads, batch.rows)
+        var rngs = (0..<parts).map { _ in rng.split() }
+        var losses = [Double](repeating: 0, count: parts)
+        let input = batch.input
+        rngs.withUnsafeMutableBufferPointer { rngPointer in
+            losses.withUnsafeMutableBufferPointer { lossPointer in
+                let shared = UncheckedSendable((rngPointer, lossPointer))
+                parallelFor(parts) { part in
+                    let range = shard(batch.rows, part: part, of: parts)
+                    let model = self.replicas[part]
+                    let shardInput = input.rows(range.lowerBound, range.count)
+                    self.gradients[part].zero()
+                    let p = model.forward(shardInput, isTraining: isTraining, rng: &shared.value.0[part])
+                    let dp = self.dProbabilities[part].matrix(rows: range.count)
+                    // A NaN probability would pass through the loss unseen (the log clamp's `max`
+                    // compiles to maxss, which drops NaN), so check the model's output itself.
+                    guard p.array.allSatisfy(\.isFinite) else { shared.value.1[part] = .nan; return }
+                    shared.value.1[part] = lossGradient(part, range, p, dp)
+                    model.backward(shardInput, dProbabilities: dp)
+                }
+            }
+        }
+        // Replicas beyond `parts` did no work this step: their slabs must not add stale gradients.
+        for part in parts..<threads { gradients[part].zero() }
+        return losses.reduce(0, +)
+    }
+
+    /// One optimiser step with the gradients of the last `accumulateGradients`.
+    public func applyGradients(_ optimizer: Adam) {
+        optimizer.update(values, gradients: gradients, threads: threads)
+    }
+
+    /// The sum of the replicas' gradient slabs (for tests and gradient checks).
+    public var gradient: [Float] {
+        var g = gradients[0].array
+        for r in 1..<max(threads, 1) where threads > 1 {
+            for i in 0..<g.count { g[i] += gradients[r].base[i] }
+        }
+        return g
+    }
+
+    /// Probabilities for every row of `data` (dropout off): `result[task][row]`.
+    public func predict(_ data: Dataset) -> [[Float]] {
+        var result = [[Float]](repeating: [Float](repeating: 0, count: data.rowCount), count: config.taskCount)
+        let batch = Batch(capacity: capacity, fieldCount: data.fieldCount, numericCount: data.numericCount, taskCount: data.taskCount)
+        var start = 0
+        var unused = RandomGenerator(seed: 0)
+        while start < data.rowCount {
+            let end = min(start + capacity, data.rowCount)
+            batch.gather(data, Array(start..<end)[...])
+            let offset = start
+            result.withUnsafeMutableBufferPointer { out in
+                let out = UncheckedSendable(out)
+                _ = accumulateForward(batch, rng: &unused) { _, rows, p in
+                    for t in 0..<p.columns { for r in 0..<p.rows { out.value[t][offset + rows.lowerBound + r] = p[r, t] } }
+                }
+            }
+            start = end
+        }
+        return result
+    }
+
+    /// Forward only, dropout off, shard by shard; `body` sees each shard's probabilities.
+    func accumulateForward(_ batch: Batch, rng: inout RandomGenerator, _ body: (Int, Range<Int>, Matrix) -> Void) -> Int {
+        let parts = min(threads, batch.rows)
+        let input = batch.input
+        parallelFor(parts) { part in
+            let range = shard(batch.rows, part: part, of: parts)
+            var noRandomness = RandomGenerator(seed: 0)
+            let p = self.replicas[part].forward(input.rows(range.lowerBound, range.count), isTraining: false, rng: &noRandomness)
+            body(part, range, p)
+        }
+        return parts
+    }
+
+    /// Named copies of every parameter tensor (checkpoints, parity tests).
+    public func tensors() -> [(name: String, shape: [Int], values: [Float])] {
+        layout.slots.map { slot in (slot.name, slot.shape, Array(UnsafeBufferPointer(start: values.base + slot.offset, count: slot.count))) }
+    }
+
+    /// Overwrites the parameter named `name` (shape must match).
+    public func setTensor(_ name: String, _ newValues: [Float]) throws {
+        guard let slot = layout.slot(named: name) else {
+            throw ConfigurationError(parameter: name, message: "no such parameter in this \(config.kind.displayName) model")
+        }
+        guard slot.count == newValues.count else {
+            throw ConfigurationError(parameter: name, message: "expected \(slot.count) values \(slot.shape), got \(newValues.count)")
+        }
+        newValues.withUnsafeBufferPointer { (values.base + slot.offset).update(from: $0.baseAddress!, count: slot.count) }
+    }
+
+    /// The gradient of the parameter named `name`, summed over replicas.
+    public func gradient(of name: String) -> [Float]? {
+        guard let slot = layout.slot(named: name) else { return nil }
+        var g = [Float](repeating: 0, count: slot.count)
+        for r in 0..<threads { for i in 0..<slot.count { g[i] += gradients[r].base[slot.offset + i] } }
+        return g
+    }
+}
