@@ -8,7 +8,7 @@ struct RMTLCommand: ParsableCommand {
         commandName: "rmtl",
         abstract: "Multi-task recommendation with reinforcement learning (RMTL, WWW 2023), in Swift.",
         version: rmtlVersion,
-        subcommands: [])
+        subcommands: [Bench.self])
 
     func run() throws {}
 }

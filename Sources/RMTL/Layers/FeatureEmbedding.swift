@@ -91,23 +91,33 @@ public final class FeatureEmbedding {
     }
 }
 
-/// One batch as the models read it: raw per-field ids row by row, and the numeric fields.
+/// One batch as the networks read it: raw per-field ids row by row, the numeric fields, and for a
+/// critic the actions.
 public struct BatchInput: @unchecked Sendable {
     /// (rows, fieldCount) row-major, raw per-field ids (the embedding adds the field offsets).
     public let ids: UnsafePointer<Int32>
     public let fieldCount: Int
     /// (rows, numericCount).
     public let numeric: Matrix
+    /// (rows, 1): the action a critic scores; nil for actors.
+    public let actions: Matrix?
     public var rows: Int { numeric.rows }
 
-    public init(ids: UnsafePointer<Int32>, fieldCount: Int, numeric: Matrix) {
+    public init(ids: UnsafePointer<Int32>, fieldCount: Int, numeric: Matrix, actions: Matrix? = nil) {
         self.ids = ids
         self.fieldCount = fieldCount
         self.numeric = numeric
+        self.actions = actions
     }
 
     /// Rows `start..<start+count`.
     public func rows(_ start: Int, _ count: Int) -> BatchInput {
-        BatchInput(ids: ids + start * fieldCount, fieldCount: fieldCount, numeric: numeric.rows(start, count))
+        BatchInput(ids: ids + start * fieldCount, fieldCount: fieldCount, numeric: numeric.rows(start, count),
+                   actions: actions?.rows(start, count))
+    }
+
+    /// The same rows scored with other actions.
+    public func with(actions: Matrix) -> BatchInput {
+        BatchInput(ids: ids, fieldCount: fieldCount, numeric: numeric, actions: actions)
     }
 }

@@ -92,11 +92,11 @@ public final class AITM: MultiTaskModel {
         })
     }
 
-    public func backward(_ batch: BatchInput, dProbabilities dp: Matrix) {
+    public func backward(_ batch: BatchInput, dOutput dp: Matrix) {
         let rows = batch.rows, w = width
         let scale = 1 / Float(w).squareRoot()
         for (t, tower) in towers.enumerated() {
-            tower.backward(input: feature(t, rows: rows), dOutput: outputs.dLogit(t, dProbabilities: dp),
+            tower.backward(input: feature(t, rows: rows), dOutput: outputs.dLogit(t, dOutput: dp),
                            dInput: dFeatures[t].matrix(rows: rows), accumulate: false)
         }
         let e = embedding.output.matrix(rows: rows), de = dEmbedding.matrix(rows: rows)

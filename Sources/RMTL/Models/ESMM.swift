@@ -38,7 +38,7 @@ public final class ESMM: MultiTaskModel {
         return p
     }
 
-    public func backward(_ batch: BatchInput, dProbabilities dp: Matrix) {
+    public func backward(_ batch: BatchInput, dOutput dp: Matrix) {
         let rows = batch.rows
         let p = probabilities.matrix(rows: rows), q = cvr.matrix(rows: rows)
         let e = embedding.output.matrix(rows: rows), de = dEmbedding.matrix(rows: rows)

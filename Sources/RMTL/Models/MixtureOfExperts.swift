@@ -42,12 +42,12 @@ public final class MixtureOfExperts: MultiTaskModel {
         })
     }
 
-    public func backward(_ batch: BatchInput, dProbabilities dp: Matrix) {
+    public func backward(_ batch: BatchInput, dOutput dp: Matrix) {
         let rows = batch.rows
         let e = embedding.output.matrix(rows: rows), de = dEmbedding.matrix(rows: rows)
         for (t, tower) in towers.enumerated() {
             let m = mixture(for: t)
-            tower.backward(input: mixtures[m].matrix(rows: rows), dOutput: outputs.dLogit(t, dProbabilities: dp),
+            tower.backward(input: mixtures[m].matrix(rows: rows), dOutput: outputs.dLogit(t, dOutput: dp),
                            dInput: dMixtures[m].matrix(rows: rows), accumulate: gates.count == 1 && t > 0)
         }
         let out = experts.activations.last!.matrix(rows: rows), dOut = experts.outputGradient(rows: rows)

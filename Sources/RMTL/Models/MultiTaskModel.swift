@@ -88,18 +88,27 @@ public struct ConfigurationError: Error, CustomStringConvertible, Equatable {
     public var description: String { "invalid '\(parameter)': \(message)" }
 }
 
-/// A multi-task model: categorical ids and numeric fields in, one probability per task out.
+/// A network trained by rmtl: a batch in, (rows, outputCount) out.
 ///
-/// `forward` returns (rows, taskCount) probabilities, valid until the next call. `backward` takes
-/// d loss / d probability of the same shape and *adds* every parameter gradient into the replica's
-/// gradient slab (the trainer zeroes it once per step). One instance serves one thread: replicas
-/// share the values slab and keep their own activations and gradients.
-public protocol MultiTaskModel: AnyObject {
-    var config: ModelConfig { get }
+/// `forward` returns its output, valid until the next call. `backward` takes d loss / d output of
+/// the same shape and *adds* every parameter gradient into the replica's gradient slab (the trainer
+/// zeroes it once per step). One instance serves one thread: replicas share the values slab and keep
+/// their own activations and gradients.
+public protocol Network: AnyObject {
+    var outputCount: Int { get }
     func forward(_ batch: BatchInput, isTraining: Bool, rng: inout RandomGenerator) -> Matrix
-    func backward(_ batch: BatchInput, dProbabilities: Matrix)
-    /// Multiply-add FLOPs of one forward row (training ≈ 3×).
+    func backward(_ batch: BatchInput, dOutput: Matrix)
+    /// FLOPs of one forward row (a multiply-add counts 2; training ≈ 3×).
     var flopsPerRow: Double { get }
+}
+
+/// A multi-task model (the actor): one probability per task out.
+public protocol MultiTaskModel: Network {
+    var config: ModelConfig { get }
+}
+
+extension MultiTaskModel {
+    public var outputCount: Int { config.taskCount }
 }
 
 /// Builds a model of `config.kind`, reserving its parameters in `builder`.
@@ -135,7 +144,7 @@ final class TaskOutputs {
     }
 
     /// d loss / d logit of task `t`, from d loss / d probability.
-    func dLogit(_ t: Int, dProbabilities dp: Matrix) -> Matrix {
+    func dLogit(_ t: Int, dOutput dp: Matrix) -> Matrix {
         let p = probabilities.matrix(rows: dp.rows), dz = dLogits[t].matrix(rows: dp.rows)
         for r in 0..<dp.rows { dz[r, 0] = dp[r, t] * p[r, t] * (1 - p[r, t]) }
         return dz

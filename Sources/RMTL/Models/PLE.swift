@@ -105,11 +105,11 @@ public final class PLE: MultiTaskModel {
         })
     }
 
-    public func backward(_ batch: BatchInput, dProbabilities dp: Matrix) {
+    public func backward(_ batch: BatchInput, dOutput dp: Matrix) {
         let rows = batch.rows
         let last = levels[levels.count - 1]
         for (t, tower) in towers.enumerated() {
-            tower.backward(input: last.taskOutputs[t].matrix(rows: rows), dOutput: outputs.dLogit(t, dProbabilities: dp),
+            tower.backward(input: last.taskOutputs[t].matrix(rows: rows), dOutput: outputs.dLogit(t, dOutput: dp),
                            dInput: last.dTaskOutputs[t].matrix(rows: rows), accumulate: false)
         }
         for i in stride(from: levels.count - 1, through: 0, by: -1) {

@@ -26,12 +26,12 @@ public final class SharedBottom: MultiTaskModel {
         return outputs.forward(logits: towers.map { $0.forward(h, isTraining: isTraining, rng: &rng) })
     }
 
-    public func backward(_ batch: BatchInput, dProbabilities dp: Matrix) {
+    public func backward(_ batch: BatchInput, dOutput dp: Matrix) {
         let rows = batch.rows
         let e = embedding.output.matrix(rows: rows), h = bottom.activations.last!.matrix(rows: rows)
         let dh = dBottom.matrix(rows: rows), de = dEmbedding.matrix(rows: rows)
         for (t, tower) in towers.enumerated() {
-            tower.backward(input: h, dOutput: outputs.dLogit(t, dProbabilities: dp), dInput: dh, accumulate: t > 0)
+            tower.backward(input: h, dOutput: outputs.dLogit(t, dOutput: dp), dInput: dh, accumulate: t > 0)
         }
         bottom.backward(input: e, dOutput: dh, dInput: de, accumulate: false)
         embedding.backward(batch, dOutput: de)

@@ -33,12 +33,12 @@ public final class SingleTask: MultiTaskModel {
         return outputs.forward(logits: logits)
     }
 
-    public func backward(_ batch: BatchInput, dProbabilities dp: Matrix) {
+    public func backward(_ batch: BatchInput, dOutput dp: Matrix) {
         let rows = batch.rows
         let dh = dBottom.matrix(rows: rows), de = dEmbedding.matrix(rows: rows)
         for t in 0..<config.taskCount {
             let h = bottoms[t].activations.last!.matrix(rows: rows)
-            towers[t].backward(input: h, dOutput: outputs.dLogit(t, dProbabilities: dp), dInput: dh, accumulate: false)
+            towers[t].backward(input: h, dOutput: outputs.dLogit(t, dOutput: dp), dInput: dh, accumulate: false)
             bottoms[t].backward(input: embeddings[t].output.matrix(rows: rows), dOutput: dh, dInput: de, accumulate: false)
             embeddings[t].backward(batch, dOutput: de)
         }

@@ -1,37 +1,48 @@
-/// A multi-task model ready to train on several cores: one values slab, and one replica per thread
+/// A network ready to train on several cores: one values slab, and one replica per thread
 /// with its own activations and gradient slab. A batch is cut into fixed contiguous shards, one per
 /// replica; gradients are summed in replica order, so a given seed and thread count always give the
 /// same bits.
 public final class TrainableModel: @unchecked Sendable {
-    public let config: ModelConfig
+    /// The actor's configuration; nil for other networks (critics).
+    public let modelConfig: ModelConfig?
+    public let outputCount: Int
     public let layout: SlabLayout
     public let values: FloatBuffer
     public let threads: Int
     /// The largest batch `step` and `predict` take (rows, all replicas together).
     public let capacity: Int
-    let replicas: [MultiTaskModel]
+    let replicas: [Network]
     let gradients: [FloatBuffer]
     /// Per replica, every ReLU output buffer (for kink-aware gradient checks).
     package let reluOutputs: [[Activation]]
-    let dProbabilities: [Activation]
+    let dOutputs: [Activation]
 
-    /// Builds the replicas and draws the initial weights from `rng` (PyTorch's distributions).
-    public init(_ config: ModelConfig, batchCapacity: Int, threads: Int, rng: inout RandomGenerator) throws {
+    /// Builds an actor's replicas and draws the initial weights from `rng` (PyTorch's distributions).
+    public convenience init(_ config: ModelConfig, batchCapacity: Int, threads: Int, rng: inout RandomGenerator) throws {
+        try config.validate()
+        try self.init(modelConfig: config, batchCapacity: batchCapacity, threads: threads, rng: &rng) { try makeModel(config, &$0) }
+    }
+
+    /// Builds `threads` replicas with `build` and draws the initial weights from `rng`.
+    public init(
+        modelConfig: ModelConfig? = nil, batchCapacity: Int, threads: Int, rng: inout RandomGenerator,
+        build: (inout ModelBuilder) throws -> Network
+    ) throws {
         guard batchCapacity >= 1 else {
             throw ConfigurationError(parameter: "batch", message: "expected a positive batch size, got \(batchCapacity)")
         }
         guard threads >= 1 else {
             throw ConfigurationError(parameter: "threads", message: "expected at least 1 thread, got \(threads)")
         }
-        self.config = config
+        self.modelConfig = modelConfig
         self.capacity = batchCapacity
         self.threads = min(threads, batchCapacity)
         let perReplica = (batchCapacity + self.threads - 1) / self.threads
-        var replicas: [MultiTaskModel] = [], slabs: [ParameterSlabs] = [], relus: [[Activation]] = []
+        var replicas: [Network] = [], slabs: [ParameterSlabs] = [], relus: [[Activation]] = []
         var layout = SlabLayout()
         for r in 0..<self.threads {
             var builder = ModelBuilder(capacity: perReplica)
-            replicas.append(try makeModel(config, &builder))
+            replicas.append(try build(&builder))
             if r == 0 { layout = builder.layout } else { assert(layout == builder.layout) }
             slabs.append(builder.slabs)
             relus.append(builder.reluOutputs)
@@ -43,7 +54,8 @@ public final class TrainableModel: @unchecked Sendable {
         layout.initialize(values.base, rng: &rng)
         gradients = (0..<self.threads).map { _ in FloatBuffer(count: layout.count) }
         for (s, g) in zip(slabs, gradients) { s.bind(values: values, gradients: g) }
-        dProbabilities = (0..<self.threads).map { _ in Activation(capacity: perReplica, columns: config.taskCount) }
+        outputCount = replicas[0].outputCount
+        dOutputs = (0..<self.threads).map { [outputCount] _ in Activation(capacity: perReplica, columns: outputCount) }
         setBLASThreads(1)
     }
 
@@ -51,43 +63,57 @@ public final class TrainableModel: @unchecked Sendable {
     public var flopsPerRow: Double { replicas[0].flopsPerRow }
 
     /// The replica that serves shard `part` (for loss hooks that run per shard, e.g. critics).
-    public func replica(_ part: Int) -> MultiTaskModel { replicas[part] }
+    public func replica(_ part: Int) -> Network { replicas[part] }
 
     /// Forward and backward over `batch`, leaving the summed gradient in the replicas' slabs.
     ///
-    /// `lossGradient(part, rows, probabilities, dProbabilities)` runs on shard `part`'s thread: given
-    /// the shard's probabilities (shard rows × tasks) it writes d loss / d probability and returns the
-    /// shard's contribution to the batch loss. Returns the batch loss, added in shard order.
+    /// `lossGradient(part, rows, output, dOutput)` runs on shard `part`'s thread: given the shard's
+    /// output (shard rows × outputCount) it writes d loss / d output and returns the shard's
+    /// contribution to the batch loss. Returns the batch loss, added in shard order.
     public func accumulateGradients(
         _ batch: Batch, isTraining: Bool, rng: inout RandomGenerator,
-        lossGradient: (_ part: Int, _ rows: Range<Int>, _ probabilities: Matrix, _ dProbabilities: Matrix) -> Double
+        lossGradient: (_ part: Int, _ rows: Range<Int>, _ output: Matrix, _ dOutput: Matrix) -> Double
     ) -> Double {
-        precondition(batch.rows <= capacity, "batch of \(batch.rows) rows exceeds capacity \(capacity)")
-        let parts = min(threads, batch.rows)
+        accumulateGradients(batch.input, isTraining: isTraining, rng: &rng, lossGradient: lossGradient)
+    }
+
+    /// The same for any batch input (a critic's carries actions).
+    public func accumulateGradients(
+        _ input: BatchInput, isTraining: Bool, rng: inout RandomGenerator,
+        lossGradient: (_ part: Int, _ rows: Range<Int>, _ output: Matrix, _ dOutput: Matrix) -> Double
+    ) -> Double {
+        precondition(input.rows <= capacity, "batch of \(input.rows) rows exceeds capacity \(capacity)")
+        let parts = min(threads, input.rows)
         var rngs = (0..<parts).map { _ in rng.split() }
         var losses = [Double](repeating: 0, count: parts)
-        let input = batch.input
+        accumulateGradients(input, isTraining: isTraining, rngs: &rngs, losses: &losses, lossGradient: lossGradient)
+        for part in parts..<threads { gradients[part].zero() }
+        return losses.reduce(0, +)
+    }
+
+    private func accumulateGradients(
+        _ input: BatchInput, isTraining: Bool, rngs: inout [RandomGenerator], losses: inout [Double],
+        lossGradient: (_ part: Int, _ rows: Range<Int>, _ output: Matrix, _ dOutput: Matrix) -> Double
+    ) {
+        let parts = rngs.count
         rngs.withUnsafeMutableBufferPointer { rngPointer in
             losses.withUnsafeMutableBufferPointer { lossPointer in
                 let shared = UncheckedSendable((rngPointer, lossPointer))
                 parallelFor(parts) { part in
-                    let range = shard(batch.rows, part: part, of: parts)
+                    let range = shard(input.rows, part: part, of: parts)
                     let model = self.replicas[part]
                     let shardInput = input.rows(range.lowerBound, range.count)
                     self.gradients[part].zero()
                     let p = model.forward(shardInput, isTraining: isTraining, rng: &shared.value.0[part])
-                    let dp = self.dProbabilities[part].matrix(rows: range.count)
+                    let dp = self.dOutputs[part].matrix(rows: range.count)
                     // A NaN probability would pass through the loss unseen (the log clamp's `max`
                     // compiles to maxss, which drops NaN), so check the model's output itself.
                     guard p.array.allSatisfy(\.isFinite) else { shared.value.1[part] = .nan; return }
                     shared.value.1[part] = lossGradient(part, range, p, dp)
-                    model.backward(shardInput, dProbabilities: dp)
+                    model.backward(shardInput, dOutput: dp)
                 }
             }
         }
-        // Replicas beyond `parts` did no work this step: their slabs must not add stale gradients.
-        for part in parts..<threads { gradients[part].zero() }
-        return losses.reduce(0, +)
     }
 
     /// One optimiser step with the gradients of the last `accumulateGradients`.
@@ -106,7 +132,7 @@ public final class TrainableModel: @unchecked Sendable {
 
     /// Probabilities for every row of `data` (dropout off): `result[task][row]`.
     public func predict(_ data: Dataset) -> [[Float]] {
-        var result = [[Float]](repeating: [Float](repeating: 0, count: data.rowCount), count: config.taskCount)
+        var result = [[Float]](repeating: [Float](repeating: 0, count: data.rowCount), count: outputCount)
         let batch = Batch(capacity: capacity, fieldCount: data.fieldCount, numericCount: data.numericCount, taskCount: data.taskCount)
         var start = 0
         var unused = RandomGenerator(seed: 0)
@@ -146,7 +172,7 @@ public final class TrainableModel: @unchecked Sendable {
     /// Overwrites the parameter named `name` (shape must match).
     public func setTensor(_ name: String, _ newValues: [Float]) throws {
         guard let slot = layout.slot(named: name) else {
-            throw ConfigurationError(parameter: name, message: "no such parameter in this \(config.kind.displayName) model")
+            throw ConfigurationError(parameter: name, message: "no such parameter in this model")
         }
         guard slot.count == newValues.count else {
             throw ConfigurationError(parameter: name, message: "expected \(slot.count) values \(slot.shape), got \(newValues.count)")
