@@ -40,3 +40,40 @@ import RMTL
         #expect(g[4..<g.count].contains { $0 != 0 })
     }
 }
+
+@Suite("Finite-difference gradients: dropout and critic") struct MoreGradientTests {
+    @Test(arguments: [ModelKind.sharedbottom, .mmoe, .ple, .aitm])
+    func dropoutBackwardMatchesItsForwardMask(_ kind: ModelKind) throws {
+        var rng = RandomGenerator(seed: 21)
+        var config = tinyConfig(kind)
+        config.dropout = 0.3
+        let model = try TrainableModel(config, batchCapacity: 8, threads: 2, rng: &rng)
+        let report = checkGradients(model, batch: randomBatch(rows: 8, config: config, seed: 6), isTraining: true)
+        #expect(report.worstError < 1e-2, "\(kind) with dropout: \(report)")
+        #expect(report.kinks * 4 < report.checked, "\(kind) with dropout: \(report)")
+    }
+
+    @Test func criticGradientsMatchFiniteDifferences() throws {
+        var rng = RandomGenerator(seed: 8)
+        var config = CriticConfig(cardinalities: [5, 4, 3], numericCount: 1)
+        config.embedDim = 4
+        config.bottom = [8, 6]
+        config.tower = [5, 3]
+        config.dropout = 0
+        config.freezesPaddingRow = false
+        let critic = try TrainableModel(batchCapacity: 9, threads: 2, rng: &rng) { Critic(config, &$0) }
+        // Q = −ReLU(z) is 0 wherever z ≤ 0: scale the last layer up so most rows are alive.
+        let last = critic.layout.slot(named: "tower.mlp.6.bias")!
+        critic.values.base[last.offset] = 0.5
+        let model = tinyConfig(.sharedbottom)
+        let batch = randomBatch(rows: 9, config: model, seed: 3)
+        let actions = Activation(capacity: 9, columns: 1)
+        for r in 0..<9 { actions.matrix(rows: 9)[r, 0] = rng.nextUniform() }
+        // Targets in the label columns: negative values, as Q ≤ 0.
+        for r in 0..<9 { batch.labels[r, 0] = -rng.nextUniform() }
+        let report = checkGradients(critic, batch: batch, input: batch.input.with(actions: actions.matrix(rows: 9)), mse: true)
+        #expect(report.worstError < 1e-2, "critic: \(report)")
+        #expect(report.checked > 40 && report.kinks * 5 < report.checked, "critic: \(report)")
+        #expect(critic.gradient(of: "action_layer.weight")!.contains { $0 != 0 })
+    }
+}

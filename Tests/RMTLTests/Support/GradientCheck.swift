@@ -28,15 +28,20 @@ func reluPattern(_ model: TrainableModel) -> UInt64 {
     return h
 }
 
+/// With `isTraining`, dropout is on and every evaluation redraws the same masks (the generator
+/// restarts from one seed), so the loss is a deterministic function and the dropout backward is checked.
+/// `mse` scores outputs against the batch labels by mean squared error (critics) instead of BCE.
 func checkGradients(
-    _ model: TrainableModel, batch: Batch, epsilon: Float = 1e-2, samples: Int = 6, seed: UInt64 = 1
+    _ model: TrainableModel, batch: Batch, input: BatchInput? = nil, epsilon: Float = 1e-2, samples: Int = 6,
+    seed: UInt64 = 1, isTraining: Bool = false, mse: Bool = false
 ) -> GradientCheckReport {
     var rng = RandomGenerator(seed: seed)
+    let input = input ?? batch.input
     func loss() -> (Double, UInt64) {
-        var unused = RandomGenerator(seed: 0)
+        var masks = RandomGenerator(seed: 77)
         let labels = batch.labels, rows = batch.rows
-        let l = model.accumulateGradients(batch, isTraining: false, rng: &unused) { part, range, p, dp in
-            meanBinaryCrossEntropy(part, range, p, labels, rows, dp)
+        let l = model.accumulateGradients(input, isTraining: isTraining, rng: &masks) { part, range, p, dp in
+            mse ? meanSquaredError(p, labels, range, rows, dp) : meanBinaryCrossEntropy(part, range, p, labels, rows, dp)
         }
         return (l, reluPattern(model))
     }
