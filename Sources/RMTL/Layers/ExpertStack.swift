@@ -60,6 +60,19 @@ public final class ExpertStack {
         gradients = hidden.map { Activation(capacity: b.capacity, columns: count * $0) }
     }
 
+    /// The same experts (same parameters, gradients accumulate into the same slab) with their own
+    /// activation buffers, to run them on a second input (PLE's shared experts on each task's feature).
+    public init(sharingParametersOf other: ExpertStack, _ b: inout ModelBuilder) {
+        count = other.count
+        inputCount = other.inputCount
+        hidden = other.hidden
+        dropout = other.dropout
+        first = other.first
+        later = other.later
+        activations = other.hidden.map { b.reluOutput(columns: other.count * $0) }
+        gradients = other.hidden.map { Activation(capacity: b.capacity, columns: other.count * $0) }
+    }
+
     public var width: Int { hidden[hidden.count - 1] }
 
     /// Expert `e`'s block of a (batch, count · width) matrix.

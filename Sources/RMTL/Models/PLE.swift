@@ -1,12 +1,14 @@
-/// Progressive Layered Extraction as the authors (MTReclib) coded it (rmtl-reference.md §2.3).
+/// Progressive Layered Extraction as the authors ship it (MTReclib's final `PLEModel`,
+/// rmtl-reference.md §2.3).
 ///
-/// One extraction level per `bottom` entry. At level `i` every branch (each task, and the shared
-/// branch) has its own input; task `j` owns `specificExperts` single-layer experts and a gate over
-/// [its experts, the shared experts]; the shared branch has `sharedExperts` experts and a gate over
-/// [every task's experts in task order, the shared experts]. The last level's shared gate exists but
-/// is unused, as in the authors' code. Towers read the task branches of the last level.
-/// Names: `share_experts.{i}.{k}.mlp.0.*`, `share_gates.{i}.0.*`, `task_experts.{i}.{j}.{k}.mlp.0.*`,
-/// `task_gates.{i}.{j}.0.*`, `tower.{j}.mlp.*`, and the embedding's.
+/// One extraction level per `bottom` entry, each with `taskCount · specificExperts + sharedExperts`
+/// single-layer experts. Expert `k` of level `i` is `expert.{i}.{k}`: task `j` owns
+/// `k ∈ [j·S, (j+1)·S)`, the shared experts come last. Every branch runs *its* experts on *its own*
+/// input: task `j` mixes [its experts, the shared experts] applied to its current feature, with
+/// `gate.{i}.{j}`. The shared branch (`gate.{i}.{taskCount}`, mixing every expert) only ever feeds
+/// the next level's shared branch, which is dropped after the last level: in the authors' model it
+/// never reaches an output, so it has parameters but no gradient, and rmtl does not compute it.
+/// At level 0 every branch reads the embedding, so each expert runs once there.
 public final class PLE: MultiTaskModel {
     public let config: ModelConfig
     let embedding: FeatureEmbedding
@@ -16,35 +18,30 @@ public final class PLE: MultiTaskModel {
     let dEmbedding: Activation
 
     final class Level {
-        let shared: ExpertStack
-        let specific: [ExpertStack]
-        let taskGates: [Gate]
-        let sharedGate: Gate
-        let taskOutputs: [Activation], dTaskOutputs: [Activation]
-        let sharedOutput: Activation, dSharedOutput: Activation
+        let own: [ExpertStack]          // own[j]: task j's experts on task j's input
+        let shared: [ExpertStack]       // shared[j]: the shared experts on task j's input (one stack at level 0)
+        let gates: [Gate]               // gates[j] for task j; the shared branch's gate is unused
+        let outputs: [Activation], dOutputs: [Activation]
 
         init(_ b: inout ModelBuilder, _ c: ModelConfig, level i: Int, inputCount: Int) {
-            let width = c.bottom[i], t = c.taskCount
-            shared = ExpertStack(&b, count: c.sharedExperts, inputCount: inputCount, hidden: [width], dropout: c.dropout) {
-                "share_experts.\(i).\($0)"
+            let width = c.bottom[i], t = c.taskCount, s = c.specificExperts
+            own = (0..<t).map { j in
+                ExpertStack(&b, count: s, inputCount: inputCount, hidden: [width], dropout: c.dropout) { "expert.\(i).\(j * s + $0)" }
             }
-            sharedGate = b.scoped("share_gates.\(i)") {
-                Gate(&$0, inputCount: inputCount, expertCount: c.sharedExperts + t * c.specificExperts)
+            let first = ExpertStack(&b, count: c.sharedExperts, inputCount: inputCount, hidden: [width], dropout: c.dropout) {
+                "expert.\(i).\(t * s + $0)"
             }
-            specific = (0..<t).map { j in
-                ExpertStack(&b, count: c.specificExperts, inputCount: inputCount, hidden: [width], dropout: c.dropout) {
-                    "task_experts.\(i).\(j).\($0)"
-                }
+            shared = i == 0 ? [first] : [first] + (1..<t).map { _ in ExpertStack(sharingParametersOf: first, &b) }
+            gates = (0..<t).map { j in
+                b.scoped("gate.\(i).\(j)") { Gate(&$0, inputCount: inputCount, expertCount: c.sharedExperts + s) }
             }
-            taskGates = (0..<t).map { j in
-                b.scoped("task_gates.\(i).\(j)") { Gate(&$0, inputCount: inputCount, expertCount: c.sharedExperts + c.specificExperts) }
-            }
-            taskOutputs = (0..<t).map { _ in Activation(capacity: b.capacity, columns: width) }
-            dTaskOutputs = (0..<t).map { _ in Activation(capacity: b.capacity, columns: width) }
-            sharedOutput = Activation(capacity: b.capacity, columns: width)
-            dSharedOutput = Activation(capacity: b.capacity, columns: width)
+            // The shared branch's gate: the authors' model has it, nothing reads it.
+            _ = b.scoped("gate.\(i).\(t)") { Gate(&$0, inputCount: inputCount, expertCount: c.sharedExperts + t * s) }
+            outputs = (0..<t).map { _ in Activation(capacity: b.capacity, columns: width) }
+            dOutputs = (0..<t).map { _ in Activation(capacity: b.capacity, columns: width) }
         }
 
+        func sharedStack(for task: Int) -> ExpertStack { shared[shared.count == 1 ? 0 : task] }
         func blocks(_ stack: ExpertStack, _ m: Matrix) -> [Matrix] { (0..<stack.count).map { stack.block(m, $0) } }
     }
 
@@ -63,45 +60,32 @@ public final class PLE: MultiTaskModel {
         dEmbedding = Activation(capacity: b.capacity, columns: c.inputWidth)
     }
 
-    /// The inputs of level `i`: per task, and shared (the embedding at level 0).
-    private func inputs(_ i: Int, rows: Int) -> (tasks: [Matrix], shared: Matrix) {
-        if i == 0 {
-            let e = embedding.output.matrix(rows: rows)
-            return (Array(repeating: e, count: config.taskCount), e)
-        }
-        let prev = levels[i - 1]
-        return (prev.taskOutputs.map { $0.matrix(rows: rows) }, prev.sharedOutput.matrix(rows: rows))
+    /// Task `j`'s input at level `i` (the embedding at level 0), and its gradient buffer.
+    private func input(_ i: Int, _ j: Int, rows: Int) -> Matrix {
+        i == 0 ? embedding.output.matrix(rows: rows) : levels[i - 1].outputs[j].matrix(rows: rows)
     }
-
-    /// The gradient buffers of the inputs of level `i` (all the embedding's at level 0).
-    private func dInputs(_ i: Int, rows: Int) -> (tasks: [Matrix], shared: Matrix) {
-        if i == 0 {
-            let de = dEmbedding.matrix(rows: rows)
-            return (Array(repeating: de, count: config.taskCount), de)
-        }
-        let prev = levels[i - 1]
-        return (prev.dTaskOutputs.map { $0.matrix(rows: rows) }, prev.dSharedOutput.matrix(rows: rows))
+    private func dInput(_ i: Int, _ j: Int, rows: Int) -> Matrix {
+        i == 0 ? dEmbedding.matrix(rows: rows) : levels[i - 1].dOutputs[j].matrix(rows: rows)
     }
 
     public func forward(_ batch: BatchInput, isTraining: Bool, rng: inout RandomGenerator) -> Matrix {
         let rows = batch.rows
         _ = embedding.forward(batch)
         for (i, level) in levels.enumerated() {
-            let (taskIn, sharedIn) = inputs(i, rows: rows)
-            let sharedBlocks = level.blocks(level.shared, level.shared.forward(sharedIn, isTraining: isTraining, rng: &rng))
-            var allTaskBlocks: [Matrix] = []
-            for j in 0..<config.taskCount {
-                let own = level.blocks(level.specific[j], level.specific[j].forward(taskIn[j], isTraining: isTraining, rng: &rng))
-                allTaskBlocks += own
-                mix(own + sharedBlocks, gate: level.taskGates[j].forward(taskIn[j]), into: level.taskOutputs[j].matrix(rows: rows))
+            for (k, stack) in level.shared.enumerated() {
+                _ = stack.forward(input(i, k, rows: rows), isTraining: isTraining, rng: &rng)
             }
-            if i != levels.count - 1 {
-                mix(allTaskBlocks + sharedBlocks, gate: level.sharedGate.forward(sharedIn), into: level.sharedOutput.matrix(rows: rows))
+            for j in 0..<config.taskCount {
+                let x = input(i, j, rows: rows)
+                let own = level.blocks(level.own[j], level.own[j].forward(x, isTraining: isTraining, rng: &rng))
+                let stack = level.sharedStack(for: j)
+                let shared = level.blocks(stack, stack.activations[0].matrix(rows: rows))
+                mix(own + shared, gate: level.gates[j].forward(x), into: level.outputs[j].matrix(rows: rows))
             }
         }
         let last = levels[levels.count - 1]
         return outputs.forward(logits: towers.enumerated().map { t, tower in
-            tower.forward(last.taskOutputs[t].matrix(rows: rows), isTraining: isTraining, rng: &rng)
+            tower.forward(last.outputs[t].matrix(rows: rows), isTraining: isTraining, rng: &rng)
         })
     }
 
@@ -109,36 +93,27 @@ public final class PLE: MultiTaskModel {
         let rows = batch.rows
         let last = levels[levels.count - 1]
         for (t, tower) in towers.enumerated() {
-            tower.backward(input: last.taskOutputs[t].matrix(rows: rows), dOutput: outputs.dLogit(t, dOutput: dp),
-                           dInput: last.dTaskOutputs[t].matrix(rows: rows), accumulate: false)
+            tower.backward(input: last.outputs[t].matrix(rows: rows), dOutput: outputs.dLogit(t, dOutput: dp),
+                           dInput: last.dOutputs[t].matrix(rows: rows), accumulate: false)
         }
         for i in stride(from: levels.count - 1, through: 0, by: -1) {
             let level = levels[i]
-            let (taskIn, sharedIn) = inputs(i, rows: rows)
-            let (dTaskIn, dSharedIn) = dInputs(i, rows: rows)
-            dSharedIn.zero()
-            for d in dTaskIn { d.zero() }
-            let stacks = level.specific + [level.shared]
-            for s in stacks { s.outputGradient(rows: rows).zero() }
-            let outs = stacks.map { level.blocks($0, $0.activations[0].matrix(rows: rows)) }
-            let dOuts = stacks.map { level.blocks($0, $0.outputGradient(rows: rows)) }
-            let sharedBlocks = outs[config.taskCount], dSharedBlocks = dOuts[config.taskCount]
-            if i != levels.count - 1 {
-                let gate = level.sharedGate
-                mixBackward(outs.dropLast().flatMap { $0 } + sharedBlocks, gate: gate.weights.matrix(rows: rows),
-                            dOutput: level.dSharedOutput.matrix(rows: rows),
-                            dExperts: dOuts.dropLast().flatMap { $0 } + dSharedBlocks, dGate: gate.gradient(rows: rows))
-                gate.backward(input: sharedIn, dInput: dSharedIn)
-            }
+            for j in 0..<config.taskCount { dInput(i, j, rows: rows).zero() }
+            for stack in level.own + level.shared { stack.outputGradient(rows: rows).zero() }
             for j in 0..<config.taskCount {
-                let gate = level.taskGates[j]
-                mixBackward(outs[j] + sharedBlocks, gate: gate.weights.matrix(rows: rows),
-                            dOutput: level.dTaskOutputs[j].matrix(rows: rows), dExperts: dOuts[j] + dSharedBlocks,
-                            dGate: gate.gradient(rows: rows))
-                gate.backward(input: taskIn[j], dInput: dTaskIn[j])
+                let stack = level.sharedStack(for: j), gate = level.gates[j]
+                let experts = level.blocks(level.own[j], level.own[j].activations[0].matrix(rows: rows))
+                    + level.blocks(stack, stack.activations[0].matrix(rows: rows))
+                let dExperts = level.blocks(level.own[j], level.own[j].outputGradient(rows: rows))
+                    + level.blocks(stack, stack.outputGradient(rows: rows))
+                mixBackward(experts, gate: gate.weights.matrix(rows: rows), dOutput: level.dOutputs[j].matrix(rows: rows),
+                            dExperts: dExperts, dGate: gate.gradient(rows: rows))
+                gate.backward(input: input(i, j, rows: rows), dInput: dInput(i, j, rows: rows))
+                level.own[j].backward(input: input(i, j, rows: rows), dInput: dInput(i, j, rows: rows))
             }
-            level.shared.backward(input: sharedIn, dInput: dSharedIn)
-            for j in 0..<config.taskCount { level.specific[j].backward(input: taskIn[j], dInput: dTaskIn[j]) }
+            for (k, stack) in level.shared.enumerated() {
+                stack.backward(input: input(i, k, rows: rows), dInput: dInput(i, k, rows: rows))
+            }
         }
         embedding.backward(batch, dOutput: dEmbedding.matrix(rows: rows))
     }
@@ -147,9 +122,8 @@ public final class PLE: MultiTaskModel {
         var total = embedding.numeric.flopsPerRow
         for (i, level) in levels.enumerated() {
             let width = Double(config.bottom[i])
-            total += level.shared.flopsPerRow + level.specific.reduce(0) { $0 + $1.flopsPerRow }
-            total += level.taskGates.reduce(0) { $0 + $1.flopsPerRow + 2 * width * Double($1.expertCount) }
-            if i != levels.count - 1 { total += level.sharedGate.flopsPerRow + 2 * width * Double(level.sharedGate.expertCount) }
+            total += level.own.reduce(0) { $0 + $1.flopsPerRow } + level.shared.reduce(0) { $0 + $1.flopsPerRow }
+            total += level.gates.reduce(0) { $0 + $1.flopsPerRow + 2 * width * Double($1.expertCount) }
         }
         return total + towers.reduce(0) { $0 + $1.flopsPerRow }
     }
