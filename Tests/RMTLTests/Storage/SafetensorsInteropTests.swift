@@ -38,3 +38,15 @@ extension StorageTests {
         }
     }
 }
+
+extension StorageTests.SafetensorsInteropTests {
+    /// By-hand check of the other direction (rmtl writes, Python reads): run
+    /// `RMTL_INTEROP_OUT=/tmp/rmtl.safetensors swift test -c release --disable-testable-imports
+    /// --disable-xctest --filter writeFileForPython`, then
+    /// `.venv-torch/bin/python scripts/torch/check_swift_file.py /tmp/rmtl.safetensors`.
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["RMTL_INTEROP_OUT"] != nil))
+    func writeFileForPython() throws {
+        let path = try #require(ProcessInfo.processInfo.environment["RMTL_INTEROP_OUT"])
+        try StorageTests.SafetensorsRoundTripTests.sample().write(to: path)
+    }
+}
