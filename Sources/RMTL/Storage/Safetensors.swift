@@ -25,6 +25,21 @@ public struct SafetensorsFile: Sendable, Equatable {
         set { tensors[name] = newValue }
     }
 
+    /// The tensor called `name`, checked to have `dtype` and, when given, `shape`; `path` names the
+    /// file in the error. For restoring checkpoints: a mismatch is an error the user can act on.
+    public func tensor(
+        _ name: String, dtype: TensorDType, shape: [Int]? = nil, path: String
+    ) throws(SafetensorsError) -> TensorData {
+        guard let t = tensors[name] else { throw SafetensorsError(path: path, reason: .missingTensor(name)) }
+        guard t.dtype == dtype else {
+            throw SafetensorsError(path: path, reason: .wrongDType(tensor: name, expected: dtype.rawValue, found: t.dtype.rawValue))
+        }
+        if let shape, shape != t.shape {
+            throw SafetensorsError(path: path, reason: .wrongShape(tensor: name, expected: shape, found: t.shape))
+        }
+        return t
+    }
+
     /// Tensor names in file order: descending dtype alignment, then name.
     public var orderedNames: [String] {
         tensors.keys.sorted { a, b in

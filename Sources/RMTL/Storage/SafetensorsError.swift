@@ -32,6 +32,10 @@ public struct SafetensorsError: Error, Equatable, Sendable, CustomStringConverti
         case overlap(tensor: String, begin: UInt64, end: UInt64, other: String, otherBegin: UInt64, otherEnd: UInt64)
         case gap(tensor: String, begin: UInt64, previous: String?, previousEnd: UInt64)
         case trailingBytes(count: UInt64, dataEnd: UInt64)
+        // Raised by `SafetensorsFile.tensor(_:dtype:shape:path:)` when a valid file lacks what a caller needs.
+        case missingTensor(String)
+        case wrongDType(tensor: String, expected: String, found: String)
+        case wrongShape(tensor: String, expected: [Int], found: [Int])
     }
 
     /// The file as the user named it.
@@ -96,6 +100,11 @@ public struct SafetensorsError: Error, Equatable, Sendable, CustomStringConverti
             }
         case .trailingBytes(let count, let end):
             "\(count) trailing bytes after the last tensor's data (which ends at \(end))"
+        case .missingTensor(let name): "no tensor named '\(name)'"
+        case .wrongDType(let tensor, let expected, let found):
+            "tensor '\(tensor)' is \(found), expected \(expected)"
+        case .wrongShape(let tensor, let expected, let found):
+            "tensor '\(tensor)' has shape \(list(found)), expected \(list(expected))"
         }
     }
 
@@ -107,6 +116,8 @@ public struct SafetensorsError: Error, Equatable, Sendable, CustomStringConverti
             "the file is truncated or not a safetensors file; save it again"
         case .invalidUTF8, .nestingTooDeep, .json:
             "the header is corrupted; save the checkpoint again"
+        case .missingTensor, .wrongDType, .wrongShape:
+            "the file was written for another model or configuration; use a matching one or start afresh"
         case .unknownDType: "supported dtypes: \(TensorDType.allCases.map(\.rawValue).joined(separator: ", "))"
         default: "the file is corrupted or was written by a faulty tool; save it again"
         }

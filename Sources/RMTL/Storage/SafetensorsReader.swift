@@ -197,11 +197,13 @@ final class FileByteSource: ByteSource {
     func close() { closeDescriptor(descriptor) }
 
     func read(offset: Int, count: Int) throws(SafetensorsError.Reason) -> [UInt8] {
+        if count == 0 { return [] }
         var out = [UInt8](repeating: 0, count: count)
         var done = 0
         var failure: Int32 = 0
         out.withUnsafeMutableBytes { raw in
             while done < count {
+                // Non-nil: `out` is not empty (count > 0 above).
                 let r = pread(descriptor, raw.baseAddress! + done, count - done, off_t(offset + done))
                 if r > 0 { done += r; continue }
                 if r < 0 && errno == EINTR { continue }

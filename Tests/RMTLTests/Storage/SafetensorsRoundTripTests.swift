@@ -83,6 +83,22 @@ extension StorageTests {
             #expect(StorageTestSupport.list(folder) == ["model.safetensors"])
         }
 
+        @Test func tensorLookupNamesWhatIsWrong() throws {
+            let file = Self.sample()
+            #expect(try file.tensor("scalar", dtype: .f32, shape: [], path: "c.st").floats == [3.25])
+            let e1 = #expect(throws: SafetensorsError.self) { try file.tensor("nope", dtype: .f32, path: "c.st") }
+            #expect(e1?.description == """
+                c.st: error: no tensor named 'nope'
+                hint: the file was written for another model or configuration; use a matching one or start afresh
+                """)
+            let e2 = #expect(throws: SafetensorsError.self) { try file.tensor("mask", dtype: .f32, path: "c.st") }
+            #expect(e2?.message == "tensor 'mask' is U8, expected F32")
+            let e3 = #expect(throws: SafetensorsError.self) {
+                try file.tensor("embedding.embedding.weight", dtype: .f32, shape: [2, 3], path: "c.st")
+            }
+            #expect(e3?.message == "tensor 'embedding.embedding.weight' has shape [3, 2], expected [2, 3]")
+        }
+
         @Test func tensorDataChecksSizes() {
             #expect(TensorData(dtype: .f32, shape: [2], bytes: [0, 0, 0, 0]) == nil)
             #expect(TensorData(dtype: .f32, shape: [-1], bytes: []) == nil)
