@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Replaces a file so that a crash, a kill or an I/O error at any moment leaves either the
@@ -47,8 +47,11 @@ public enum AtomicFile {
             while done < chunk.count {
                 let result: Result<Int, SystemError> = chunk.withUnsafeBytes { raw in
                     // Cap one call at 1 GiB: some kernels refuse larger single writes.
-                    let slice = UnsafeRawBufferPointer(rebasing: raw[done..<min(chunk.count, done + (1 << 30))])
-                    do throws(SystemError) { return .success(try io.write(fd, slice)) } catch { return .failure(error) }
+                    let slice = UnsafeRawBufferPointer(
+                        rebasing: raw[done..<min(chunk.count, done + (1 << 30))])
+                    do throws(SystemError) { return .success(try io.write(fd, slice)) } catch {
+                        return .failure(error)
+                    }
                 }
                 switch result {
                 case .success(let n) where n > 0: done += n
@@ -118,7 +121,8 @@ public struct AtomicFileError: Error, Equatable, Sendable, CustomStringConvertib
     public var isTargetUnchanged: Bool { step != .fsyncFolder }
 
     public var description: String {
-        let hint = isTargetUnchanged
+        let hint =
+            isTargetUnchanged
             ? "the previous file was left unchanged; free space or fix permissions and save again"
             : "the new file is in place but may not survive a power loss; save again to be sure"
         return "\(path): error: cannot save: \(step.rawValue): \(error)\nhint: \(hint)"

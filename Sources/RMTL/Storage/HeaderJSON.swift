@@ -77,9 +77,15 @@ enum HeaderJSON: Equatable {
             case UInt8(ascii: "["): return try parseArray(depth: depth)
             case UInt8(ascii: "\""): return .string(try parseString())
             case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try parseNumber()
-            case UInt8(ascii: "t"): try expectWord("true"); return .bool(true)
-            case UInt8(ascii: "f"): try expectWord("false"); return .bool(false)
-            case UInt8(ascii: "n"): try expectWord("null"); return .null
+            case UInt8(ascii: "t"):
+                try expectWord("true")
+                return .bool(true)
+            case UInt8(ascii: "f"):
+                try expectWord("false")
+                return .bool(false)
+            case UInt8(ascii: "n"):
+                try expectWord("null")
+                return .null
             default: throw failure("expected a value, found \(describeCurrent())")
             }
         }
@@ -122,9 +128,17 @@ enum HeaderJSON: Equatable {
                 let value = try parseValue(depth: depth + 1)
                 members.append(Member(key: key, value: value))
                 skipWhitespace()
-                guard position < bytes.count else { throw failure("expected ',' or '}', found end of header") }
-                if bytes[position] == UInt8(ascii: ",") { position += 1; continue }
-                if bytes[position] == UInt8(ascii: "}") { position += 1; return .object(members) }
+                guard position < bytes.count else {
+                    throw failure("expected ',' or '}', found end of header")
+                }
+                if bytes[position] == UInt8(ascii: ",") {
+                    position += 1
+                    continue
+                }
+                if bytes[position] == UInt8(ascii: "}") {
+                    position += 1
+                    return .object(members)
+                }
                 throw failure("expected ',' or '}', found \(describeCurrent())")
             }
         }
@@ -145,9 +159,17 @@ enum HeaderJSON: Equatable {
                 skipWhitespace()
                 elements.append(try parseValue(depth: depth + 1))
                 skipWhitespace()
-                guard position < bytes.count else { throw failure("expected ',' or ']', found end of header") }
-                if bytes[position] == UInt8(ascii: ",") { position += 1; continue }
-                if bytes[position] == UInt8(ascii: "]") { position += 1; return .array(elements) }
+                guard position < bytes.count else {
+                    throw failure("expected ',' or ']', found end of header")
+                }
+                if bytes[position] == UInt8(ascii: ",") {
+                    position += 1
+                    continue
+                }
+                if bytes[position] == UInt8(ascii: "]") {
+                    position += 1
+                    return .array(elements)
+                }
                 throw failure("expected ',' or ']', found \(describeCurrent())")
             }
         }
@@ -196,7 +218,7 @@ enum HeaderJSON: Equatable {
             let high = try parseHex4()
             if high >= 0xD800 && high < 0xDC00 {
                 guard position + 1 < bytes.count, bytes[position] == UInt8(ascii: "\\"),
-                      bytes[position + 1] == UInt8(ascii: "u")
+                    bytes[position + 1] == UInt8(ascii: "u")
                 else { throw failure("unpaired surrogate \\u\(String(high, radix: 16)) in string") }
                 position += 2
                 let low = try parseHex4()
@@ -235,7 +257,10 @@ enum HeaderJSON: Equatable {
         // number := '-'? ('0' | [1-9][0-9]*) ('.' [0-9]+)? ([eE] [+-]? [0-9]+)?
         mutating func parseNumber() throws(Failure) -> HeaderJSON {
             var isNegative = false
-            if bytes[position] == UInt8(ascii: "-") { isNegative = true; position += 1 }
+            if bytes[position] == UInt8(ascii: "-") {
+                isNegative = true
+                position += 1
+            }
             guard position < bytes.count, isDigit(bytes[position]) else {
                 throw failure("expected a digit in number")
             }
@@ -265,9 +290,13 @@ enum HeaderJSON: Equatable {
                 while position < bytes.count && isDigit(bytes[position]) { position += 1 }
                 isInteger = false
             }
-            if position < bytes.count && (bytes[position] == UInt8(ascii: "e") || bytes[position] == UInt8(ascii: "E")) {
+            if position < bytes.count
+                && (bytes[position] == UInt8(ascii: "e") || bytes[position] == UInt8(ascii: "E"))
+            {
                 position += 1
-                if position < bytes.count && (bytes[position] == UInt8(ascii: "+") || bytes[position] == UInt8(ascii: "-")) {
+                if position < bytes.count
+                    && (bytes[position] == UInt8(ascii: "+") || bytes[position] == UInt8(ascii: "-"))
+                {
                     position += 1
                 }
                 guard position < bytes.count, isDigit(bytes[position]) else {
@@ -314,17 +343,29 @@ func firstInvalidUTF8Byte(_ bytes: [UInt8]) -> Int? {
     let n = bytes.count
     while i < n {
         let b0 = bytes[i]
-        if b0 < 0x80 { i += 1; continue }
+        if b0 < 0x80 {
+            i += 1
+            continue
+        }
         let length: Int
-        var low: UInt8 = 0x80, high: UInt8 = 0xBF  // allowed range of the second byte
+        var low: UInt8 = 0x80
+        var high: UInt8 = 0xBF  // allowed range of the second byte
         switch b0 {
         case 0xC2...0xDF: length = 2
-        case 0xE0: length = 3; low = 0xA0
+        case 0xE0:
+            length = 3
+            low = 0xA0
         case 0xE1...0xEC, 0xEE...0xEF: length = 3
-        case 0xED: length = 3; high = 0x9F
-        case 0xF0: length = 4; low = 0x90
+        case 0xED:
+            length = 3
+            high = 0x9F
+        case 0xF0:
+            length = 4
+            low = 0x90
         case 0xF1...0xF3: length = 4
-        case 0xF4: length = 4; high = 0x8F
+        case 0xF4:
+            length = 4
+            high = 0x8F
         default: return i
         }
         guard i + length <= n else { return i }

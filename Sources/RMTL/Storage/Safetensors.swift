@@ -32,10 +32,13 @@ public struct SafetensorsFile: Sendable, Equatable {
     ) throws(SafetensorsError) -> TensorData {
         guard let t = tensors[name] else { throw SafetensorsError(path: path, reason: .missingTensor(name)) }
         guard t.dtype == dtype else {
-            throw SafetensorsError(path: path, reason: .wrongDType(tensor: name, expected: dtype.rawValue, found: t.dtype.rawValue))
+            throw SafetensorsError(
+                path: path,
+                reason: .wrongDType(tensor: name, expected: dtype.rawValue, found: t.dtype.rawValue))
         }
         if let shape, shape != t.shape {
-            throw SafetensorsError(path: path, reason: .wrongShape(tensor: name, expected: shape, found: t.shape))
+            throw SafetensorsError(
+                path: path, reason: .wrongShape(tensor: name, expected: shape, found: t.shape))
         }
         return t
     }
@@ -44,7 +47,8 @@ public struct SafetensorsFile: Sendable, Equatable {
     public var orderedNames: [String] {
         tensors.keys.sorted { a, b in
             // Both keys exist: they come from `tensors.keys`.
-            let ra = tensors[a]?.dtype.rank ?? 0, rb = tensors[b]?.dtype.rank ?? 0
+            let ra = tensors[a]?.dtype.rank ?? 0
+            let rb = tensors[b]?.dtype.rank ?? 0
             if ra != rb { return ra > rb }
             return a.utf8.lexicographicallyPrecedes(b.utf8)
         }
@@ -65,7 +69,9 @@ public struct SafetensorsFile: Sendable, Equatable {
     }
 
     /// Decodes and validates a whole file held in memory; `path` names it in errors.
-    public static func decode(_ bytes: [UInt8], path: String = "<memory>") throws(SafetensorsError) -> SafetensorsFile {
+    public static func decode(_ bytes: [UInt8], path: String = "<memory>") throws(SafetensorsError)
+        -> SafetensorsFile
+    {
         do { return try SafetensorsReader.read(MemoryByteSource(bytes: bytes)) } catch {
             throw SafetensorsError(path: path, reason: error)
         }

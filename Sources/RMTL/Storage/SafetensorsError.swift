@@ -29,7 +29,8 @@ public struct SafetensorsError: Error, Equatable, Sendable, CustomStringConverti
         case sizeMismatch(tensor: String, dtype: String, shape: [Int], expected: Int, span: UInt64)
         case endBeforeBegin(tensor: String, begin: UInt64, end: UInt64)
         case outOfRange(tensor: String, begin: UInt64, end: UInt64, dataSize: UInt64)
-        case overlap(tensor: String, begin: UInt64, end: UInt64, other: String, otherBegin: UInt64, otherEnd: UInt64)
+        case overlap(
+            tensor: String, begin: UInt64, end: UInt64, other: String, otherBegin: UInt64, otherEnd: UInt64)
         case gap(tensor: String, begin: UInt64, previous: String?, previousEnd: UInt64)
         case trailingBytes(count: UInt64, dataEnd: UInt64)
         // Raised by `SafetensorsFile.tensor(_:dtype:shape:path:)` when a valid file lacks what a caller needs.
@@ -64,8 +65,11 @@ public struct SafetensorsError: Error, Equatable, Sendable, CustomStringConverti
         case .headerPastEnd(let n, let size):
             "header length \(n) runs past the end of the \(size)-byte file (needs \(n) + 8 bytes)"
         case .headerNotObject(let first):
-            if let first { "header must start with '{', found byte 0x\(hex(first))" }
-            else { "header is empty, expected a JSON object" }
+            if let first {
+                "header must start with '{', found byte 0x\(hex(first))"
+            } else {
+                "header is empty, expected a JSON object"
+            }
         case .invalidUTF8(let byte): "header is not valid UTF-8 (byte \(byte) of the header)"
         case .nestingTooDeep(let limit, let byte):
             "header JSON is nested deeper than \(limit) levels (byte \(byte) of the header)"
@@ -73,7 +77,8 @@ public struct SafetensorsError: Error, Equatable, Sendable, CustomStringConverti
         case .duplicateTensor(let name): "duplicate tensor name '\(name)' in the header"
         case .duplicateField(let tensor, let field): "tensor '\(tensor)' has field '\(field)' twice"
         case .duplicateMetadataKey(let key): "duplicate __metadata__ key '\(key)'"
-        case .tensorNotObject(let name): "entry '\(name)' must be an object with dtype, shape and data_offsets"
+        case .tensorNotObject(let name):
+            "entry '\(name)' must be an object with dtype, shape and data_offsets"
         case .missingField(let tensor, let field): "tensor '\(tensor)' has no '\(field)' field"
         case .unknownField(let tensor, let field): "tensor '\(tensor)' has unknown field '\(field)'"
         case .unknownDType(let tensor, let dtype): "tensor '\(tensor)' has unknown dtype '\(dtype)'"
@@ -118,7 +123,8 @@ public struct SafetensorsError: Error, Equatable, Sendable, CustomStringConverti
             "the header is corrupted; save the checkpoint again"
         case .missingTensor, .wrongDType, .wrongShape:
             "the file was written for another model or configuration; use a matching one or start afresh"
-        case .unknownDType: "supported dtypes: \(TensorDType.allCases.map(\.rawValue).joined(separator: ", "))"
+        case .unknownDType:
+            "supported dtypes: \(TensorDType.allCases.map(\.rawValue).joined(separator: ", "))"
         default: "the file is corrupted or was written by a faulty tool; save it again"
         }
     }
@@ -128,5 +134,7 @@ public struct SafetensorsError: Error, Equatable, Sendable, CustomStringConverti
         return String([digits[Int(b >> 4)], digits[Int(b & 15)]])
     }
 
-    private func list<T>(_ values: [T]) -> String { "[" + values.map { "\($0)" }.joined(separator: ", ") + "]" }
+    private func list<T>(_ values: [T]) -> String {
+        "[" + values.map { "\($0)" }.joined(separator: ", ") + "]"
+    }
 }

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Reads and validates a safetensors file.
@@ -65,7 +65,8 @@ enum SafetensorsReader {
         return SafetensorsFile(tensors: tensors, metadata: metadata)
     }
 
-    private static func parseMetadata(_ value: HeaderJSON) throws(SafetensorsError.Reason) -> [String: String] {
+    private static func parseMetadata(_ value: HeaderJSON) throws(SafetensorsError.Reason) -> [String: String]
+    {
         guard case .object(let members) = value else { throw .metadataNotObject }
         var metadata: [String: String] = [:]
         for m in members {
@@ -80,13 +81,17 @@ enum SafetensorsReader {
     ) throws(SafetensorsError.Reason) -> Entry {
         let name = member.key
         guard case .object(let fields) = member.value else { throw .tensorNotObject(name) }
-        var dtypeText: String?, shapeValue: HeaderJSON?, offsetsValue: HeaderJSON?
+        var dtypeText: String?
+        var shapeValue: HeaderJSON?
+        var offsetsValue: HeaderJSON?
         var seenFields = Set<String>()
         for f in fields {
             guard seenFields.insert(f.key).inserted else { throw .duplicateField(tensor: name, field: f.key) }
             switch f.key {
             case "dtype":
-                guard case .string(let s) = f.value else { throw .unknownDType(tensor: name, dtype: "(not a string)") }
+                guard case .string(let s) = f.value else {
+                    throw .unknownDType(tensor: name, dtype: "(not a string)")
+                }
                 dtypeText = s
             case "shape": shapeValue = f.value
             case "data_offsets": offsetsValue = f.value
@@ -96,9 +101,13 @@ enum SafetensorsReader {
         guard let dtypeText else { throw .missingField(tensor: name, field: "dtype") }
         guard let shapeValue else { throw .missingField(tensor: name, field: "shape") }
         guard let offsetsValue else { throw .missingField(tensor: name, field: "data_offsets") }
-        guard let dtype = TensorDType(rawValue: dtypeText) else { throw .unknownDType(tensor: name, dtype: dtypeText) }
+        guard let dtype = TensorDType(rawValue: dtypeText) else {
+            throw .unknownDType(tensor: name, dtype: dtypeText)
+        }
         guard let dims = integers(shapeValue) else { throw .badShape(tensor: name) }
-        guard let offsets = integers(offsetsValue), offsets.count == 2 else { throw .badOffsets(tensor: name) }
+        guard let offsets = integers(offsetsValue), offsets.count == 2 else {
+            throw .badOffsets(tensor: name)
+        }
         let (begin, end) = (offsets[0], offsets[1])
         if end < begin { throw .endBeforeBegin(tensor: name, begin: begin, end: end) }
 
@@ -119,7 +128,8 @@ enum SafetensorsReader {
         }
         let shape = dims.map { Int($0) }
         if byteCount != end - begin {
-            throw .sizeMismatch(tensor: name, dtype: dtypeText, shape: shape, expected: Int(byteCount), span: end - begin)
+            throw .sizeMismatch(
+                tensor: name, dtype: dtypeText, shape: shape, expected: Int(byteCount), span: end - begin)
         }
         if end > dataSize { throw .outOfRange(tensor: name, begin: begin, end: end, dataSize: dataSize) }
         return Entry(index: index, name: name, dtype: dtype, shape: shape, begin: begin, end: end)
@@ -144,7 +154,9 @@ enum SafetensorsReader {
         var previous: Entry?
         for e in sorted {
             if e.begin < expected, let p = previous {
-                throw .overlap(tensor: e.name, begin: e.begin, end: e.end, other: p.name, otherBegin: p.begin, otherEnd: p.end)
+                throw .overlap(
+                    tensor: e.name, begin: e.begin, end: e.end, other: p.name, otherBegin: p.begin,
+                    otherEnd: p.end)
             }
             if e.begin > expected {
                 throw .gap(tensor: e.name, begin: e.begin, previous: previous?.name, previousEnd: expected)
@@ -205,7 +217,10 @@ final class FileByteSource: ByteSource {
             while done < count {
                 // Non-nil: `out` is not empty (count > 0 above).
                 let r = pread(descriptor, raw.baseAddress! + done, count - done, off_t(offset + done))
-                if r > 0 { done += r; continue }
+                if r > 0 {
+                    done += r
+                    continue
+                }
                 if r < 0 && errno == EINTR { continue }
                 failure = r == 0 ? -1 : errno
                 return

@@ -52,8 +52,8 @@ public struct TensorData: Sendable, Equatable {
     /// byte count does not match the shape.
     public init?(dtype: TensorDType, shape: [Int], bytes: [UInt8]) {
         guard let count = TensorData.elementCount(of: shape),
-              case let (size, overflow) = count.multipliedReportingOverflow(by: dtype.byteCount),
-              !overflow, size == bytes.count
+            case (let size, let overflow) = count.multipliedReportingOverflow(by: dtype.byteCount),
+            !overflow, size == bytes.count
         else { return nil }
         self.dtype = dtype
         self.shape = shape
@@ -88,7 +88,9 @@ public struct TensorData: Sendable, Equatable {
 extension TensorData {
     /// An `F32` tensor. `values.count` must equal the product of `shape`.
     public init(shape: [Int], floats values: [Float]) {
-        self.init(checked: .f32, shape: shape, count: values.count, bytes: Self.littleEndianBytes(values.map(\.bitPattern)))
+        self.init(
+            checked: .f32, shape: shape, count: values.count,
+            bytes: Self.littleEndianBytes(values.map(\.bitPattern)))
     }
     /// An `I64` tensor.
     public init(shape: [Int], int64s values: [Int64]) {
@@ -105,8 +107,9 @@ extension TensorData {
 
     private init(checked dtype: TensorDType, shape: [Int], count: Int, bytes: [UInt8]) {
         // Programmer error (not user input): the caller built the array for this shape.
-        precondition(TensorData.elementCount(of: shape) == count,
-                     "TensorData: \(count) values do not fill shape \(shape)")
+        precondition(
+            TensorData.elementCount(of: shape) == count,
+            "TensorData: \(count) values do not fill shape \(shape)")
         self.init(validated: dtype, shape: shape, bytes: bytes)
     }
 

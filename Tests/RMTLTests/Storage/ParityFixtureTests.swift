@@ -11,13 +11,18 @@ extension StorageTests {
 
         @Test(arguments: models)
         func fixtureIsComplete(_ model: String) throws {
-            let file = try SafetensorsFile.read(path: StorageTestSupport.fixturePath("parity_\(model).safetensors"))
-            for key in ["generator", "regenerate", "note", "torch", "numpy", "safetensors", "seed", "config", "adam"] {
+            let file = try SafetensorsFile.read(
+                path: StorageTestSupport.fixturePath("parity_\(model).safetensors"))
+            for key in [
+                "generator", "regenerate", "note", "torch", "numpy", "safetensors", "seed", "config", "adam",
+            ] {
                 #expect(file.metadata[key] != nil, "metadata '\(key)' missing")
             }
             #expect(file.metadata["model"] == model)
             let parameters = try #require(file.metadata["parameters"]).split(separator: ",").map(String.init)
-            #expect(parameters.contains(model == "single" ? "embedding.0.embedding.weight" : "embedding.embedding.weight"))
+            #expect(
+                parameters.contains(
+                    model == "single" ? "embedding.0.embedding.weight" : "embedding.embedding.weight"))
             for name in parameters {
                 let weight = try #require(file[name], "\(name)")
                 #expect(weight.dtype == .f32)

@@ -74,25 +74,35 @@ extension StorageTests {
 
         /// What a crash can leave at `target`: one entry per (crash point, fate of each unsynced op).
         /// nil content means the target does not exist.
-        static func possibleTargets(log: [Op], target: String, old: [UInt8]) -> [(crashAfter: Int, content: [UInt8]?)] {
+        static func possibleTargets(log: [Op], target: String, old: [UInt8]) -> [(
+            crashAfter: Int, content: [UInt8]?
+        )] {
             var results: [(Int, [UInt8]?)] = []
             for crash in 0...log.count {
                 let ops = Array(log[0..<crash])
                 // Which ops are durable at the crash: file ops up to their file's last fsync,
                 // directory ops up to the last directory fsync. Descriptors are reused after close,
                 // so a file is identified by the create that opened it.
-                var fileOf: [Int32: Int] = [:]          // fd -> index of its create op
-                var fileOfOp: [Int: Int] = [:]          // write index -> file (create index)
-                var lastFileSync: [Int: Int] = [:]      // file -> index of its last fsync
+                var fileOf: [Int32: Int] = [:]  // fd -> index of its create op
+                var fileOfOp: [Int: Int] = [:]  // write index -> file (create index)
+                var lastFileSync: [Int: Int] = [:]  // file -> index of its last fsync
                 var directoryFDs: Set<Int32> = []
                 var lastDirectorySync = -1
                 for (i, op) in ops.enumerated() {
                     switch op {
-                    case .create(_, let fd): fileOf[fd] = i; directoryFDs.remove(fd)
-                    case .openDirectory(_, let fd): directoryFDs.insert(fd); fileOf[fd] = nil
+                    case .create(_, let fd):
+                        fileOf[fd] = i
+                        directoryFDs.remove(fd)
+                    case .openDirectory(_, let fd):
+                        directoryFDs.insert(fd)
+                        fileOf[fd] = nil
                     case .write(let fd, _, _): fileOfOp[i] = fileOf[fd]
                     case .fsync(let fd):
-                        if directoryFDs.contains(fd) { lastDirectorySync = i } else if let f = fileOf[fd] { lastFileSync[f] = i }
+                        if directoryFDs.contains(fd) {
+                            lastDirectorySync = i
+                        } else if let f = fileOf[fd] {
+                            lastFileSync[f] = i
+                        }
                     default: break
                     }
                 }
@@ -112,7 +122,8 @@ extension StorageTests {
                 let choices = pending.map { if case .write = ops[$0] { 3 } else { 2 } }
                 var fate = [Int](repeating: 0, count: pending.count)
                 while true {
-                    results.append((crash, replay(ops, pending: pending, fate: fate, target: target, old: old)))
+                    results.append(
+                        (crash, replay(ops, pending: pending, fate: fate, target: target, old: old)))
                     var k = 0
                     while k < fate.count {
                         fate[k] += 1
@@ -126,8 +137,9 @@ extension StorageTests {
             return results
         }
 
-        static func replay(_ ops: [Op], pending: [Int], fate: [Int], target: String, old: [UInt8]) -> [UInt8]? {
-            var entries: [String: Int] = [target: -1]   // name -> file id (-1: the old file)
+        static func replay(_ ops: [Op], pending: [Int], fate: [Int], target: String, old: [UInt8]) -> [UInt8]?
+        {
+            var entries: [String: Int] = [target: -1]  // name -> file id (-1: the old file)
             var files: [Int: [UInt8]] = [-1: old]
             var fileOf: [Int32: Int] = [:]
             for (i, op) in ops.enumerated() {
@@ -158,10 +170,13 @@ extension StorageTests {
             return entries[target].flatMap { files[$0] ?? [] }
         }
 
-        static func recordSave(io: RecordingFileIO) throws -> (target: String, old: [UInt8], new: [UInt8], folder: String) {
+        static func recordSave(io: RecordingFileIO) throws -> (
+            target: String, old: [UInt8], new: [UInt8], folder: String
+        ) {
             let folder = StorageTestSupport.makeTemporaryFolder()
             let target = folder + "/ckpt.safetensors"
-            let old = AtomicFileTests.old, new = AtomicFileTests.new
+            let old = AtomicFileTests.old
+            let new = AtomicFileTests.new
             try old.write(to: target)
             try new.write(to: target, io: io)
             return (target, old.encoded(), new.encoded(), folder)
@@ -172,10 +187,13 @@ extension StorageTests {
             let (target, old, new, folder) = try Self.recordSave(io: io)
             defer { StorageTestSupport.remove(folder) }
             let states = Self.possibleTargets(log: io.log, target: target, old: old)
-            var sawOld = false, sawNew = false
+            var sawOld = false
+            var sawNew = false
             for state in states {
-                let isOld = state.content == old, isNew = state.content == new
-                #expect(isOld || isNew, "crash after op \(state.crashAfter): \(state.content?.count ?? -1) bytes")
+                let isOld = state.content == old
+                let isNew = state.content == new
+                #expect(
+                    isOld || isNew, "crash after op \(state.crashAfter): \(state.content?.count ?? -1) bytes")
                 sawOld = sawOld || isOld
                 sawNew = sawNew || isNew
             }

@@ -14,20 +14,28 @@ extension StorageTests {
             #expect(file.tensors.count == 10)
             let f32 = try #require(file["f32"])
             #expect(f32.shape == [2, 3])
-            #expect(f32.floats?.map(\.bitPattern) == [0x0000_0000, 0x8000_0000, 0x3FC0_0000, 0x7F7F_FFFF, 0x0000_0001, 0x7F80_0000])
+            #expect(
+                f32.floats?.map(\.bitPattern) == [
+                    0x0000_0000, 0x8000_0000, 0x3FC0_0000, 0x7F7F_FFFF, 0x0000_0001, 0x7F80_0000,
+                ])
             #expect(file["f32.nan"]?.floats?.map(\.bitPattern) == [0x7FC0_0000, 0xFF80_0000])
             #expect(file["f64"]?.doubles == [1.0 / 3.0, -2.5])
             #expect(file["i64"]?.int64s == [.min, -1, 0, .max])
             #expect(file["i32"]?.int32s == [.min, 7, .max])
             #expect(file["u8"]?.uint8s == [0, 1, 127, 128, 255])
-            #expect(file["empty"].map { ($0.dtype, $0.shape, $0.bytes.count) } ?? (.bool, [], -1) == (.f32, [0], 0))
+            #expect(
+                file["empty"].map { ($0.dtype, $0.shape, $0.bytes.count) } ?? (.bool, [], -1) == (
+                    .f32, [0], 0
+                ))
             #expect(file["empty.2d"]?.shape == [2, 0])
             #expect(file["empty.2d"]?.dtype == .i64)
             #expect(file["scalar"]?.shape == [])
             #expect(file["scalar"]?.floats == [2.5])
             #expect(file["weight.ünïcode"]?.floats == [0, 1, 2, 3, 4, 5])
             #expect(file["weight.ünïcode"]?.shape == [1, 2, 3])
-            #expect(file.metadata["note"]?.hasPrefix("interop fixture \"quoted\"\n written by safetensors ") == true)
+            #expect(
+                file.metadata["note"]?.hasPrefix("interop fixture \"quoted\"\n written by safetensors ")
+                    == true)
         }
 
         @Test func writerReproducesReferenceBytes() throws {

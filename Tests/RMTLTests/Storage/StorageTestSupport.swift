@@ -54,7 +54,9 @@ enum StorageTestSupport {
         le64(UInt64(h.count)) + h + data
     }
 
-    static func le64(_ v: UInt64) -> [UInt8] { (0..<8).map { UInt8(truncatingIfNeeded: v >> (8 * UInt64($0))) } }
+    static func le64(_ v: UInt64) -> [UInt8] {
+        (0..<8).map { UInt8(truncatingIfNeeded: v >> (8 * UInt64($0))) }
+    }
 }
 
 /// A `FileIO` that records every call and can fail the Nth one (1-based) with a chosen errno, or
@@ -77,22 +79,37 @@ final class FaultyFileIO: FileIO {
         if calls.count == failAt { throw SystemError(failure) }
     }
 
-    func createNew(_ path: String) throws(SystemError) -> Int32 { try step("create"); return try real.createNew(path) }
+    func createNew(_ path: String) throws(SystemError) -> Int32 {
+        try step("create")
+        return try real.createNew(path)
+    }
     func write(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer) throws(SystemError) -> Int {
         try step("write")
         let n = min(bytes.count, maximumWrite ?? bytes.count)
         return try real.write(descriptor, UnsafeRawBufferPointer(rebasing: bytes[0..<n]))
     }
-    func fsync(_ descriptor: Int32) throws(SystemError) { try step("fsync"); try real.fsync(descriptor) }
-    func close(_ descriptor: Int32) throws(SystemError) { try step("close"); try real.close(descriptor) }
-    func rename(_ source: String, _ destination: String) throws(SystemError) {
-        try step("rename"); try real.rename(source, destination)
+    func fsync(_ descriptor: Int32) throws(SystemError) {
+        try step("fsync")
+        try real.fsync(descriptor)
     }
-    func unlink(_ path: String) throws(SystemError) { try step("unlink"); try real.unlink(path) }
+    func close(_ descriptor: Int32) throws(SystemError) {
+        try step("close")
+        try real.close(descriptor)
+    }
+    func rename(_ source: String, _ destination: String) throws(SystemError) {
+        try step("rename")
+        try real.rename(source, destination)
+    }
+    func unlink(_ path: String) throws(SystemError) {
+        try step("unlink")
+        try real.unlink(path)
+    }
     func openDirectory(_ path: String) throws(SystemError) -> Int32 {
-        try step("openDirectory"); return try real.openDirectory(path)
+        try step("openDirectory")
+        return try real.openDirectory(path)
     }
     func contentsOfDirectory(_ path: String) throws(SystemError) -> [String] {
-        try step("list"); return try real.contentsOfDirectory(path)
+        try step("list")
+        return try real.contentsOfDirectory(path)
     }
 }
