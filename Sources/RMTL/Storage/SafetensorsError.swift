@@ -37,6 +37,10 @@ public struct SafetensorsError: Error, Equatable, Sendable, CustomStringConverti
         case missingTensor(String)
         case wrongDType(tensor: String, expected: String, found: String)
         case wrongShape(tensor: String, expected: [Int], found: [Int])
+        // Raised by `Checkpoint.read` on a valid safetensors file that is not a usable checkpoint.
+        case notACheckpoint(format: String?)
+        case checkpointVersion(found: String, supported: Int)
+        case dataFingerprint(found: String, expected: String)
     }
 
     /// The file as the user named it.
@@ -105,6 +109,16 @@ public struct SafetensorsError: Error, Equatable, Sendable, CustomStringConverti
             }
         case .trailingBytes(let count, let end):
             "\(count) trailing bytes after the last tensor's data (which ends at \(end))"
+        case .notACheckpoint(let format):
+            if let format {
+                "not an rmtl checkpoint: __metadata__ format is '\(format)'"
+            } else {
+                "not an rmtl checkpoint: __metadata__ has no 'format' entry"
+            }
+        case .checkpointVersion(let found, let supported):
+            "checkpoint format version '\(found)' is not supported (this rmtl reads version \(supported))"
+        case .dataFingerprint(let found, let expected):
+            "checkpoint was trained on data with fingerprint \(found), but the loaded data has \(expected)"
         case .missingTensor(let name): "no tensor named '\(name)'"
         case .wrongDType(let tensor, let expected, let found):
             "tensor '\(tensor)' is \(found), expected \(expected)"
@@ -123,6 +137,11 @@ public struct SafetensorsError: Error, Equatable, Sendable, CustomStringConverti
             "the header is corrupted; save the checkpoint again"
         case .missingTensor, .wrongDType, .wrongShape:
             "the file was written for another model or configuration; use a matching one or start afresh"
+        case .notACheckpoint: "restore only files written by rmtl's save"
+        case .checkpointVersion:
+            "the checkpoint comes from another rmtl version; re-run the script that trained it to rebuild it"
+        case .dataFingerprint:
+            "load the data set the checkpoint was trained on, or retrain on this one"
         case .unknownDType:
             "supported dtypes: \(TensorDType.allCases.map(\.rawValue).joined(separator: ", "))"
         default: "the file is corrupted or was written by a faulty tool; save it again"

@@ -3,7 +3,7 @@
 /// `rank` is the position in the reference implementation's `Dtype` enum, which is ordered by
 /// increasing alignment; the writer sorts tensors by descending rank, then by name, as the
 /// reference `safetensors` serializer does, so rmtl's files are laid out the same way.
-/// rmtl itself writes `f32`, `i64`, `i32` and `u8`; the others are read as raw bytes.
+/// rmtl itself writes `f32`, `i64`, `i32`, `u64` and `u8`; the others are read as raw bytes.
 public enum TensorDType: String, CaseIterable, Sendable {
     case bool = "BOOL"
     case u8 = "U8"
@@ -100,6 +100,10 @@ extension TensorData {
     public init(shape: [Int], int32s values: [Int32]) {
         self.init(checked: .i32, shape: shape, count: values.count, bytes: Self.littleEndianBytes(values))
     }
+    /// A `U64` tensor (e.g. a random generator's state).
+    public init(shape: [Int], uint64s values: [UInt64]) {
+        self.init(checked: .u64, shape: shape, count: values.count, bytes: Self.littleEndianBytes(values))
+    }
     /// A `U8` tensor.
     public init(shape: [Int], uint8s values: [UInt8]) {
         self.init(checked: .u8, shape: shape, count: values.count, bytes: values)
@@ -127,6 +131,8 @@ extension TensorData {
     public var int64s: [Int64]? { dtype == .i64 ? Self.decode(bytes, as: Int64.self) : nil }
     /// The elements of an `I32` tensor, or nil for another dtype.
     public var int32s: [Int32]? { dtype == .i32 ? Self.decode(bytes, as: Int32.self) : nil }
+    /// The elements of a `U64` tensor, or nil for another dtype.
+    public var uint64s: [UInt64]? { dtype == .u64 ? Self.decode(bytes, as: UInt64.self) : nil }
     /// The elements of a `U8` tensor, or nil for another dtype.
     public var uint8s: [UInt8]? { dtype == .u8 ? bytes : nil }
 
