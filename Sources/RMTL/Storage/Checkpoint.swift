@@ -1,0 +1,95 @@
+/// The envelope of an rmtl checkpoint: a safetensors file whose `__metadata__` names the format,
+/// its version, the fingerprint of the data the state was trained on, and the configuration.
+///
+/// ```
+/// __metadata__ = {"format": "rmtl-checkpoint", "format_version": "1",
+///                 "data_fingerprint": "<hex>", "config": "<JSON text>", ...extra keys}
+/// ```
+/// What the tensors mean (actor, critics, targets, optimiser moments, RNG state) is up to the
+/// caller; this type only guarantees the atomic write and the checks on restore, in this order:
+/// a valid safetensors file (`SafetensorsReader`), the format, the version, then the fingerprint.
+/// Shapes are checked per tensor with `SafetensorsFile.tensor(_:dtype:shape:path:)`.
+public struct Checkpoint: Sendable, Equatable {
+    public static let format = "rmtl-checkpoint"
+    /// Bump when the meaning of the tensors or metadata changes; old files are then refused.
+    public static let currentVersion = 1
+
+    public var tensors: [String: TensorData]
+    /// Fingerprint of the data set the state belongs to (computed by the data layer).
+    public var dataFingerprint: String
+    /// The configuration as JSON text (models, sizes, modes), for `show` and for rebuilding.
+    public var config: String
+    /// Further string entries (e.g. epoch, seed). Keys must not collide with the reserved ones.
+    public var extra: [String: String]
+
+    public init(
+        tensors: [String: TensorData], dataFingerprint: String, config: String, extra: [String: String] = [:]
+    ) {
+        self.tensors = tensors
+        self.dataFingerprint = dataFingerprint
+        self.config = config
+        self.extra = extra
+    }
+
+    static let reservedKeys: Set<String> = ["format", "format_version", "data_fingerprint", "config"]
+
+    /// The safetensors file this checkpoint is stored as.
+    public var file: SafetensorsFile {
+        var metadata = extra.filter { !Self.reservedKeys.contains($0.key) }
+        metadata["format"] = Self.format
+        metadata["format_version"] = String(Self.currentVersion)
+        metadata["data_fingerprint"] = dataFingerprint
+        metadata["config"] = config
+        return SafetensorsFile(tensors: tensors, metadata: metadata)
+    }
+
+    /// Writes atomically: a failure leaves the previous checkpoint at `path` intact.
+    public func write(to path: String, io: some FileIO = POSIXFileIO()) throws(AtomicFileError) {
+        try file.write(to: path, io: io)
+    }
+
+    /// Reads and checks a checkpoint. With `expectedFingerprint`, a checkpoint trained on other
+    /// data is refused.
+    public static func read(path: String, expectedFingerprint: String? = nil) throws(SafetensorsError)
+        -> Checkpoint
+    {
+        try make(from: SafetensorsFile.read(path: path), path: path, expectedFingerprint: expectedFingerprint)
+    }
+
+    /// The checks of `read` on a file already in memory.
+    public static func make(
+        from file: SafetensorsFile, path: String, expectedFingerprint: String? = nil
+    ) throws(SafetensorsError) -> Checkpoint {
+        let m = file.metadata
+        guard m["format"] == format else {
+            throw SafetensorsError(path: path, reason: .notACheckpoint(format: m["format"]))
+        }
+        let version = m["format_version"] ?? "(none)"
+        guard version == String(currentVersion) else {
+            throw SafetensorsError(
+                path: path, reason: .checkpointVersion(found: version, supported: currentVersion))
+        }
+        let fingerprint = m["data_fingerprint"] ?? ""
+        if let expectedFingerprint, expectedFingerprint != fingerprint {
+            throw SafetensorsError(
+                path: path, reason: .dataFingerprint(found: fingerprint, expected: expectedFingerprint))
+        }
+        return Checkpoint(
+            tensors: file.tensors, dataFingerprint: fingerprint, config: m["config"] ?? "",
+            extra: m.filter { !reservedKeys.contains($0.key) })
+    }
+}
+
+extension RandomGenerator {
+    /// The generator's state as a `U64` tensor of shape [4], for checkpoints: restoring it continues
+    /// the stream exactly where it was saved.
+    public var stateTensor: TensorData {
+        TensorData(shape: [4], uint64s: [state.0, state.1, state.2, state.3])
+    }
+
+    /// Restores a generator from `stateTensor`; nil unless the tensor is `U64` of shape [4].
+    public init?(stateTensor: TensorData) {
+        guard stateTensor.shape == [4], let s = stateTensor.uint64s else { return nil }
+        self.init(state: (s[0], s[1], s[2], s[3]))
+    }
+}

@@ -1,0 +1,63 @@
+import Foundation
+import RMTL
+import Testing
+
+extension StorageTests {
+    @Suite("Checkpoint envelope")
+    struct CheckpointTests {
+        static func sample(rng: RandomGenerator) -> Checkpoint {
+            Checkpoint(
+                tensors: [
+                    "actor.tower.0.mlp.0.weight": TensorData(shape: [2, 2], floats: [1, 2, 3, 4]),
+                    "rng": rng.stateTensor,
+                ],
+                dataFingerprint: "ab12", config: #"{"model":"ple"}"#, extra: ["epoch": "3"])
+        }
+
+        @Test func saveRestoreContinuesTheRandomStream() throws {
+            let folder = StorageTestSupport.makeTemporaryFolder()
+            defer { StorageTestSupport.remove(folder) }
+            var rng = RandomGenerator(seed: 7)
+            _ = rng.next()
+            let path = folder + "/run.ckpt"
+            try Self.sample(rng: rng).write(to: path)
+            let restored = try Checkpoint.read(path: path, expectedFingerprint: "ab12")
+            #expect(restored == Self.sample(rng: rng))
+            #expect(restored.extra == ["epoch": "3"])
+            let saved = try #require(restored.tensors["rng"])
+            var again = try #require(RandomGenerator(stateTensor: saved))
+            #expect((0..<4).map { _ in again.next() } == (0..<4).map { _ in rng.next() })
+        }
+
+        @Test func refusesOtherFilesVersionsAndData() throws {
+            let good = Self.sample(rng: RandomGenerator(seed: 1)).file
+            var foreign = good
+            foreign.metadata = ["format": "pt"]
+            var future = good
+            future.metadata["format_version"] = "2"
+            let cases: [(SafetensorsFile, String?, String)] = [
+                (foreign, nil, "not an rmtl checkpoint: __metadata__ format is 'pt'"),
+                (SafetensorsFile(), nil, "not an rmtl checkpoint: __metadata__ has no 'format' entry"),
+                (future, nil, "checkpoint format version '2' is not supported (this rmtl reads version 1)"),
+                (
+                    good, "ffff",
+                    "checkpoint was trained on data with fingerprint ab12, but the loaded data has ffff"
+                ),
+            ]
+            for (file, fingerprint, message) in cases {
+                let e = #expect(throws: SafetensorsError.self) {
+                    try Checkpoint.make(from: file, path: "run.ckpt", expectedFingerprint: fingerprint)
+                }
+                #expect(e?.message == message)
+            }
+            #expect(throws: Never.self) {
+                try Checkpoint.make(from: good, path: "run.ckpt", expectedFingerprint: "ab12")
+            }
+        }
+
+        @Test func refusesRandomStateOfWrongShape() {
+            #expect(RandomGenerator(stateTensor: TensorData(shape: [3], uint64s: [1, 2, 3])) == nil)
+            #expect(RandomGenerator(stateTensor: TensorData(shape: [4], int64s: [1, 2, 3, 4])) == nil)
+        }
+    }
+}
