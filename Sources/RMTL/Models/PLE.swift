@@ -37,6 +37,7 @@ public final class PLE: MultiTaskModel {
             }
             // The shared branch's gate: the authors' model has it, nothing reads it.
             _ = b.scoped("gate.\(i).\(t)") { Gate(&$0, inputCount: inputCount, expertCount: c.sharedExperts + t * s) }
+            b.layout.markOutsideGraph(prefix: "gate.\(i).\(t).")
             outputs = (0..<t).map { _ in Activation(capacity: b.capacity, columns: width) }
             dOutputs = (0..<t).map { _ in Activation(capacity: b.capacity, columns: width) }
         }

@@ -15,6 +15,9 @@ public struct TensorSlot: Sendable, Equatable {
     public let shape: [Int]
     public let offset: Int
     public let initializer: Initializer
+    /// False for a parameter that no output depends on (PLE's shared-branch gates): PyTorch leaves
+    /// its `grad` None, so Adam skips it entirely, weight decay included; rmtl does the same.
+    public internal(set) var isInGraph = true
     public var count: Int { shape.reduce(1, *) }
 }
 
@@ -38,6 +41,25 @@ public struct SlabLayout: Sendable, Equatable {
         let size = shape.reduce(1, *)
         count += isPacked ? size : (size + 15) / 16 * 16
         return offset
+    }
+
+    /// Marks every slot whose name starts with `prefix` as outside the graph (see `TensorSlot.isInGraph`).
+    public mutating func markOutsideGraph(prefix: String) {
+        for i in slots.indices where slots[i].name.hasPrefix(prefix) { slots[i].isInGraph = false }
+    }
+
+    /// The slab ranges the optimiser updates: every slot in the graph, adjacent ones merged.
+    public var trainableRanges: [Range<Int>] {
+        var ranges: [Range<Int>] = []
+        for slot in slots where slot.isInGraph {
+            let r = slot.offset..<(slot.offset + slot.count)
+            if let last = ranges.last, last.upperBound >= r.lowerBound - 15 && last.upperBound <= r.lowerBound {
+                ranges[ranges.count - 1] = last.lowerBound..<r.upperBound
+            } else {
+                ranges.append(r)
+            }
+        }
+        return ranges
     }
 
     /// Pads the slab to the next 16-float boundary (after a run of packed tensors).

@@ -27,25 +27,29 @@ public final class Adam: @unchecked Sendable {
     }
     public var moments: (m: [Float], v: [Float]) { (m.array, v.array) }
 
-    public func update(_ values: FloatBuffer, gradients: [FloatBuffer], threads: Int) {
+    /// One step over `ranges` of the slab (default: all of it); the rest is left untouched.
+    public func update(_ values: FloatBuffer, gradients: [FloatBuffer], threads: Int, ranges: [Range<Int>]? = nil) {
         step += 1
         let stepSize = Float(Double(learningRate) / (1 - pow(Double(beta1), Double(step))))
         let correction2 = Float((1 - pow(Double(beta2), Double(step))).squareRoot())
-        let n = values.count
+        let ranges = ranges ?? [0..<values.count]
+        let n = ranges.reduce(0) { $0 + $1.count }
         let parts = max(1, min(threads, n / 65_536))
         let grads = UncheckedSendable(gradients.map { $0.base })
         let (p, mp, vp) = (UncheckedSendable(values.base), UncheckedSendable(m.base), UncheckedSendable(v.base))
         let (b1, b2, eps, wd) = (beta1, beta2, epsilon, weightDecay)
         parallelFor(parts) { part in
-            let range = shard(n, part: part, of: parts)
             let p = p.value, m = mp.value, v = vp.value, grads = grads.value
-            for i in range {
-                var g = grads[0][i]
-                for r in 1..<max(grads.count, 1) where grads.count > 1 { g += grads[r][i] }
-                g += wd * p[i]
-                m[i] += (1 - b1) * (g - m[i])
-                v[i] = b2 * v[i] + (1 - b2) * g * g
-                p[i] -= stepSize * m[i] / (v[i].squareRoot() / correction2 + eps)
+            for whole in ranges {
+                let piece = shard(whole.count, part: part, of: parts)
+                for i in (whole.lowerBound + piece.lowerBound)..<(whole.lowerBound + piece.upperBound) {
+                    var g = grads[0][i]
+                    for r in 1..<max(grads.count, 1) where grads.count > 1 { g += grads[r][i] }
+                    g += wd * p[i]
+                    m[i] += (1 - b1) * (g - m[i])
+                    v[i] = b2 * v[i] + (1 - b2) * g * g
+                    p[i] -= stepSize * m[i] / (v[i].squareRoot() / correction2 + eps)
+                }
             }
         }
     }

@@ -9,6 +9,8 @@ public final class TrainableModel: @unchecked Sendable {
     public let layout: SlabLayout
     public let values: FloatBuffer
     public let threads: Int
+    /// The slab ranges Adam updates (parameters outside the graph are skipped, as in PyTorch).
+    let trainableRanges: [Range<Int>]
     /// The largest batch `step` and `predict` take (rows, all replicas together).
     public let capacity: Int
     let replicas: [Network]
@@ -49,6 +51,7 @@ public final class TrainableModel: @unchecked Sendable {
         }
         reluOutputs = relus
         self.layout = layout
+        trainableRanges = layout.trainableRanges
         self.replicas = replicas
         values = FloatBuffer(count: layout.count)
         layout.initialize(values.base, rng: &rng)
@@ -118,7 +121,7 @@ public final class TrainableModel: @unchecked Sendable {
 
     /// One optimiser step with the gradients of the last `accumulateGradients`.
     public func applyGradients(_ optimizer: Adam) {
-        optimizer.update(values, gradients: gradients, threads: threads)
+        optimizer.update(values, gradients: gradients, threads: threads, ranges: trainableRanges)
     }
 
     /// The sum of the replicas' gradient slabs (for tests and gradient checks).
