@@ -15,7 +15,8 @@ tower [8, 4], 4 experts (PLE: 2 shared + 2 per task), dropout 0, eval mode, batc
   grad.<name>              F32         d loss / d parameter (before weight decay)
   adam.losses              F32 (5)     loss computed at each of 5 Adam steps, before the update
   adam.<name>              F32         weights after those 5 steps (Adam lr 1e-3, betas (0.9, 0.999),
-                                       eps 1e-8, weight_decay 1e-6 added to the gradient, PyTorch's Adam)
+                                       eps 1e-8, weight_decay 1e-6 added to the gradient, PyTorch's Adam;
+                                       the critic: no weight decay, as the authors' critic optimisers)
 parity_critic.safetensors: one CriticNeg TD step, names in write_critic() below.
 Metadata records versions, seed, config and this command. Do not edit the files by hand.
 """
@@ -37,7 +38,8 @@ COMMAND = ".venv-torch/bin/python scripts/torch/make_fixtures.py"
 SEED = 2022
 CONFIG = dict(field_dims=[5, 4, 3], numerical_num=1, embed_dim=8, bottom=[16, 8], tower=[8, 4],
               task_num=2, expert_num=4, dropout=0.0, batch=6)
-ADAM = dict(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-6)
+ADAM = dict(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-6)  # actor: SLmain.py
+CRITIC_ADAM = dict(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0)  # agents/DDPG_ESMM.py: no decay
 STEPS = 5
 
 CATEGORICAL = torch.tensor([[0, 1, 2], [3, 0, 1], [4, 3, 0], [0, 2, 2], [1, 1, 1], [2, 3, 0]], dtype=torch.int64)
@@ -134,9 +136,9 @@ def write_model(name):
 def write_critic():
     """One TD step of critic k as the authors' code does it (rmtl-reference.md §3.5, mode=code),
     with the next action given (no actor, no noise): y = r + gamma (1 - done) min(Q_target(s', a'),
-    Q(s', a')), detached; loss = mean((Q(s, a) - y)^2); then 5 Adam steps (critic lr 1e-3; weight
-    decay 1e-6 as for the actor), y recomputed each step with the target fixed; then one soft update
-    target <- tau * online + (1 - tau) * target."""
+    Q(s', a')), detached; loss = mean((Q(s, a) - y)^2); then 5 Adam steps (critic_lr 1e-3 and no
+    weight decay, as the authors' critic optimisers), y recomputed each step with the target fixed;
+    then one soft update target <- tau * online + (1 - tau) * target."""
     c = CONFIG
     gamma, tau = 0.9, 0.2
     state, state_num = CATEGORICAL, NUMERICAL
@@ -190,7 +192,7 @@ def write_critic():
     tensors["output.td_target"] = y.numpy().copy()
     tensors["loss"] = np.array(loss.item(), dtype=np.float32)
 
-    optimizer = torch.optim.Adam(critic.parameters(), **ADAM)
+    optimizer = torch.optim.Adam(critic.parameters(), **CRITIC_ADAM)
     losses = []
     for _ in range(STEPS):
         optimizer.zero_grad()
@@ -206,6 +208,7 @@ def write_critic():
     tensors.update(numpy_dict("soft_update.target.", target.state_dict()))
 
     metadata = base_metadata("critic")
+    metadata["adam"] = json.dumps({**CRITIC_ADAM, "steps": STEPS}, sort_keys=True)
     metadata.update({"model": "critic", "critic_seed": str(seed), "target_seed": str(seed + 1000),
                      "gamma": str(gamma), "tau": str(tau), "alive_rows": str(alive),
                      "td": "y = r + gamma*(1-done)*min(Q_target(s',a'), Q(s',a')) (no grad); loss = mean((Q(s,a)-y)^2)",
@@ -216,14 +219,14 @@ def write_critic():
 
 
 def main():
+    """Writes every fixture, or only those named: make_fixtures.py [ple critic ...]."""
     torch.use_deterministic_algorithms(True)
     torch.set_num_threads(1)
     OUT.mkdir(parents=True, exist_ok=True)
-    for name in models.MODEL_NAMES:
-        path, count = write_model(name)
+    wanted = sys.argv[1:] or models.MODEL_NAMES + ["critic"]
+    for name in wanted:
+        path, count = write_critic() if name == "critic" else write_model(name)
         print(f"{path.relative_to(ROOT)}: {path.stat().st_size} bytes, {count} parameters")
-    path, count = write_critic()
-    print(f"{path.relative_to(ROOT)}: {path.stat().st_size} bytes, {count} parameters")
 
 
 if __name__ == "__main__":

@@ -88,9 +88,15 @@ public struct TensorData: Sendable, Equatable {
 extension TensorData {
     /// An `F32` tensor. `values.count` must equal the product of `shape`.
     public init(shape: [Int], floats values: [Float]) {
-        self.init(
-            checked: .f32, shape: shape, count: values.count,
-            bytes: Self.littleEndianBytes(values.map(\.bitPattern)))
+        #if _endian(little)
+            // Float is IEEE 754 binary32 in host order, which is the file's order here: one copy.
+            self.init(
+                checked: .f32, shape: shape, count: values.count, bytes: values.withUnsafeBytes { Array($0) })
+        #else
+            self.init(
+                checked: .f32, shape: shape, count: values.count,
+                bytes: Self.littleEndianBytes(values.map(\.bitPattern)))
+        #endif
     }
     /// An `I64` tensor.
     public init(shape: [Int], int64s values: [Int64]) {
@@ -110,18 +116,41 @@ extension TensorData {
     }
 
     private init(checked dtype: TensorDType, shape: [Int], count: Int, bytes: [UInt8]) {
-        // Programmer error (not user input): the caller built the array for this shape.
-        precondition(
-            TensorData.elementCount(of: shape) == count,
-            "TensorData: \(count) values do not fill shape \(shape)")
+        // Programmer error (not user input), but checked in release too: -Ounchecked removes
+        // precondition, and a wrong count would silently produce a file the reader refuses.
+        if TensorData.elementCount(of: shape) != count {
+            fatalError("TensorData: \(count) values do not fill shape \(shape)")
+        }
         self.init(validated: dtype, shape: shape, bytes: bytes)
     }
 
     /// The elements of an `F32` tensor, or nil for another dtype.
     public var floats: [Float]? {
         guard dtype == .f32 else { return nil }
-        return Self.decode(bytes, as: UInt32.self).map(Float.init(bitPattern:))
+        #if _endian(little)
+            return [Float](unsafeUninitializedCapacity: elementCount) { buffer, initialized in
+                bytes.withUnsafeBytes { UnsafeMutableRawBufferPointer(buffer).copyMemory(from: $0) }
+                initialized = elementCount
+            }
+        #else
+            return Self.decode(bytes, as: UInt32.self).map(Float.init(bitPattern:))
+        #endif
     }
+    /// Copies the elements of an `F32` tensor into `destination` (e.g. a view into a parameter slab)
+    /// without an intermediate array. Returns false, copying nothing, if the dtype is not `F32` or
+    /// `destination.count` differs from `elementCount`.
+    public func copyFloats(into destination: UnsafeMutableBufferPointer<Float>) -> Bool {
+        guard dtype == .f32, destination.count == elementCount else { return false }
+        #if _endian(little)
+            bytes.withUnsafeBytes { UnsafeMutableRawBufferPointer(destination).copyMemory(from: $0) }
+        #else
+            for (i, v) in Self.decode(bytes, as: UInt32.self).enumerated() {
+                destination[i] = Float(bitPattern: v)
+            }
+        #endif
+        return true
+    }
+
     /// The elements of an `F64` tensor, or nil for another dtype.
     public var doubles: [Double]? {
         guard dtype == .f64 else { return nil }

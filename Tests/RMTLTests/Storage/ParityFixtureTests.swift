@@ -49,5 +49,26 @@ extension StorageTests {
             let width = try #require(file[embedding]?.shape.last)
             #expect(grad[0..<width].allSatisfy { $0 == 0 })
         }
+
+        @Test func loaderAndComparisonWork() throws {
+            let ple = try ParityFixture.load("ple")
+            #expect(
+                ple.config
+                    == ParityFixture.Config(
+                        fieldDims: [5, 4, 3], numericalCount: 1, embedDim: 8, bottom: [16, 8], tower: [8, 4],
+                        taskCount: 2, expertCount: 4, batch: 6))
+            #expect(ple.parameterNames.first == "embedding.embedding.weight")
+            #expect(try ple.weight("gate.0.0.0.weight").shape == [4, 32])  // (S + Sh) x (3 + 1) * 8
+            #expect(try ple.ids().count == 18)
+            let expected = try ple.values("output.probabilities")
+            #expect(compare("p", expected: expected, actual: expected).passed)
+            var off = expected
+            off[7] += 1e-3
+            let report = compare("output.probabilities", expected: expected, actual: off)
+            #expect(!report.passed)
+            #expect(report.worstIndex == 7)
+            #expect(report.description.hasPrefix("output.probabilities: MISMATCH, 12 values, max |error| "))
+            #expect(!compare("nan", expected: [1], actual: [.nan]).passed)
+        }
     }
 }

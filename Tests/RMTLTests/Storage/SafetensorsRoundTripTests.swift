@@ -114,6 +114,17 @@ extension StorageTests {
             #expect(e3?.message == "tensor 'embedding.embedding.weight' has shape [3, 2], expected [2, 3]")
         }
 
+        @Test func copyFloatsIntoABuffer() {
+            let t = TensorData(shape: [2, 2], floats: [1, -2, 3.5, .leastNonzeroMagnitude])
+            var out = [Float](repeating: 0, count: 4)
+            #expect(out.withUnsafeMutableBufferPointer { t.copyFloats(into: $0) })
+            #expect(out == [1, -2, 3.5, .leastNonzeroMagnitude])
+            var short = [Float](repeating: 0, count: 3)
+            #expect(!short.withUnsafeMutableBufferPointer { t.copyFloats(into: $0) })
+            #expect(short == [0, 0, 0])
+            #expect(t.bytes == [0, 0, 128, 63, 0, 0, 0, 192, 0, 0, 96, 64, 1, 0, 0, 0])
+        }
+
         @Test func tensorDataChecksSizes() {
             #expect(TensorData(dtype: .f32, shape: [2], bytes: [0, 0, 0, 0]) == nil)
             #expect(TensorData(dtype: .f32, shape: [-1], bytes: []) == nil)

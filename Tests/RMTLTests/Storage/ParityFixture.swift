@@ -1,0 +1,110 @@
+import Foundation
+import RMTL
+
+/// A PyTorch parity fixture written by scripts/torch/make_fixtures.py (names in scripts/torch/README.md),
+/// for the model tests: load it, build the Swift model with `config`, copy `weight(_:)` into it by
+/// the same names, run the batch, and compare with `compare(_:expected:actual:)`.
+struct ParityFixture {
+    struct Config: Equatable {
+        let fieldDims: [Int]
+        let numericalCount: Int
+        let embedDim: Int
+        let bottom: [Int]
+        let tower: [Int]
+        let taskCount: Int
+        let expertCount: Int
+        let batch: Int
+    }
+
+    let model: String
+    let file: SafetensorsFile
+    /// Parameter names in PyTorch's state_dict order.
+    let parameterNames: [String]
+    let config: Config
+
+    /// `model`: single, sharedbottom, esmm, omoe, mmoe, ple, aitm or critic.
+    static func load(_ model: String) throws -> ParityFixture {
+        let path = StorageTestSupport.fixturePath("parity_\(model).safetensors")
+        let file = try SafetensorsFile.read(path: path)
+        let names = (file.metadata["parameters"] ?? "").split(separator: ",").map(String.init)
+        let json = try JSONSerialization.jsonObject(with: Data((file.metadata["config"] ?? "{}").utf8))
+        guard let c = json as? [String: Any],
+            let fieldDims = c["field_dims"] as? [Int], let numerical = c["numerical_num"] as? Int,
+            let embed = c["embed_dim"] as? Int, let bottom = c["bottom"] as? [Int],
+            let tower = c["tower"] as? [Int], let tasks = c["task_num"] as? Int,
+            let experts = c["expert_num"] as? Int, let batch = c["batch"] as? Int
+        else { throw SafetensorsError(path: path, reason: .missingTensor("__metadata__.config")) }
+        return ParityFixture(
+            model: model, file: file, parameterNames: names,
+            config: Config(
+                fieldDims: fieldDims, numericalCount: numerical, embedDim: embed, bottom: bottom,
+                tower: tower,
+                taskCount: tasks, expertCount: experts, batch: batch))
+    }
+
+    private func floats(_ name: String) throws -> [Float] {
+        try file.tensor(name, dtype: .f32, path: "parity_\(model).safetensors").floats ?? []
+    }
+
+    /// Initial weights of a parameter (PyTorch layout: Linear weight is (out, in)).
+    func weight(_ name: String) throws -> TensorData {
+        try file.tensor(name, dtype: .f32, path: "parity_\(model).safetensors")
+    }
+    func grad(_ name: String) throws -> [Float] { try floats("grad." + name) }
+    /// The weights after 5 Adam steps.
+    func adam(_ name: String) throws -> [Float] { try floats("adam." + name) }
+    /// Any other tensor by its full name, e.g. "output.probabilities" or "input.numerical".
+    func values(_ name: String) throws -> [Float] { try floats(name) }
+    /// "input.categorical" (or "input.state"/"input.next_state" for the critic) as Ints, row-major.
+    func ids(_ name: String = "input.categorical") throws -> [Int] {
+        try file.tensor(name, dtype: .i64, path: "parity_\(model).safetensors").integers ?? []
+    }
+}
+
+/// How far `actual` is from `expected`, element by element: passes when every
+/// |actual − expected| ≤ absoluteTolerance + relativeTolerance · |expected|.
+/// The description names the tensor, the worst index and both values, as llm.c's check_tensor does.
+struct TensorComparison: CustomStringConvertible {
+    let name: String
+    let count: Int
+    let worstIndex: Int
+    let expected: Float
+    let actual: Float
+    let maxAbsoluteError: Float
+    let passed: Bool
+
+    var description: String {
+        let verdict = passed ? "ok" : "MISMATCH"
+        return "\(name): \(verdict), \(count) values, max |error| \(maxAbsoluteError) at [\(worstIndex)] "
+            + "(expected \(expected), got \(actual))"
+    }
+}
+
+func compare(
+    _ name: String, expected: [Float], actual: [Float], relativeTolerance: Float = 1e-4,
+    absoluteTolerance: Float = 1e-6
+) -> TensorComparison {
+    guard expected.count == actual.count else {
+        return TensorComparison(
+            name: "\(name) (count \(actual.count), expected \(expected.count))", count: actual.count,
+            worstIndex: 0, expected: .nan, actual: .nan, maxAbsoluteError: .infinity, passed: false)
+    }
+    var worst = 0
+    var worstExcess: Float = -.infinity
+    var maxError: Float = 0
+    var passed = true
+    for i in expected.indices {
+        let error = abs(actual[i] - expected[i])
+        let excess = error - (absoluteTolerance + relativeTolerance * abs(expected[i]))
+        if !(excess <= 0) { passed = false }  // NaN fails too
+        if excess > worstExcess || excess.isNaN {
+            worstExcess = excess.isNaN ? .infinity : excess
+            worst = i
+        }
+        maxError = max(maxError, error.isNaN ? .infinity : error)
+    }
+    return TensorComparison(
+        name: name, count: expected.count, worstIndex: worst,
+        expected: expected.isEmpty ? 0 : expected[worst],
+        actual: actual.isEmpty ? 0 : actual[worst], maxAbsoluteError: maxError, passed: passed)
+}
