@@ -18,6 +18,10 @@ static inline void rmtl_rl_set_completion_append_character(int c) { rl_completio
 static inline void rmtl_rl_set_catch_signals(int v) { rl_catch_signals = v; }
 static inline void rmtl_rl_set_signal_event_hook(rl_hook_func_t *f) { rl_signal_event_hook = f; }
 static inline const char *rmtl_rl_line_buffer(void) { return rl_line_buffer; }
+// Completion inside "…" completes file names; readline then strips and re-adds the quote.
+static inline void rmtl_rl_set_completer_quote_characters(const char *chars) {
+    rl_completer_quote_characters = strdup(chars);
+}
 static inline int rmtl_history_length(void) { return history_length; }
 
 // Ctrl-C at the prompt, called from rl_signal_event_hook (normal context): drop the partial

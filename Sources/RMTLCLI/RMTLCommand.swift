@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import RMTL
 import RMTLScript
 
@@ -7,8 +8,28 @@ struct RMTLCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rmtl",
         abstract: "Multi-task recommendation with reinforcement learning (RMTL, WWW 2023), in Swift.",
+        discussion: "With no subcommand, rmtl opens the prompt (or runs standard input as a script when it is not a terminal).",
         version: rmtlVersion,
-        subcommands: [])
+        // Keep room: the lead adds `Bench.self` here.
+        subcommands: [Run.self, Check.self])
 
-    func run() throws {}
+    func run() throws {
+        let code = Prompt.main()
+        if code != 0 { throw ExitCode(code) }
+    }
+}
+
+/// Writes to standard error (Glibc's `stderr` global is not usable in Swift 6 mode).
+func printError(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}
+
+/// Reads a script file or exits 74 with a one-line message.
+func readScript(_ path: String) throws -> SourceFile {
+    guard let data = FileManager.default.contents(atPath: path) else {
+        let reason = FileManager.default.fileExists(atPath: path) ? "cannot read" : "no such file"
+        printError("\(path): error: \(reason)")
+        throw ExitCode(74)
+    }
+    return SourceFile(name: path, bytes: Array(data))
 }
