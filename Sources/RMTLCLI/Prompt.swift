@@ -13,10 +13,10 @@ enum Prompt {
         let stdoutIsTerminal = isatty(STDOUT_FILENO) != 0
         let session = Session(
             progress: ProgressReporter(isTerminal: stdoutIsTerminal, write: { FileHandle.standardOutput.write(Data($0.utf8)) }),
-            write: { print($0) }, writeError: printError)
+            write: printLine, writeError: printError)
         var reader: LineReader = interactive
             ? ReadlineReader(historyPath: ReadlineReader.defaultHistoryPath()) : StandardInputReader()
-        if interactive { print("rmtl \(rmtlVersion). Type 'help' for commands, Ctrl-D to leave.") }
+        if interactive { printLine("rmtl \(rmtlVersion). Type 'help' for commands, Ctrl-D to leave.") }
         var buffer = ""
         var worst: Int32 = 0
         var entry = 0
@@ -28,7 +28,7 @@ enum Prompt {
             }
             let prompt = interactive ? (buffer.isEmpty ? "rmtl> " : "...   ") : ""
             guard let line = reader.readLine(prompt: prompt) else {
-                if interactive { print("") }
+                if interactive { printLine("") }
                 if !buffer.isEmpty {  // unfinished block at end of input: report it
                     let outcome = session.run(source: buffer, file: "<stdin>", mode: .run)
                     worst = max(worst, outcome.exitCode)

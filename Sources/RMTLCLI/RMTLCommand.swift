@@ -19,6 +19,11 @@ struct RMTLCommand: ParsableCommand {
     }
 }
 
+/// Writes a line to standard output, unbuffered, so it interleaves correctly with diagnostics.
+func printLine(_ text: String) {
+    FileHandle.standardOutput.write(Data((text + "\n").utf8))
+}
+
 /// Writes to standard error (Glibc's `stderr` global is not usable in Swift 6 mode).
 func printError(_ text: String) {
     FileHandle.standardError.write(Data((text + "\n").utf8))

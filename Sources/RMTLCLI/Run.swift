@@ -36,7 +36,7 @@ struct Run: ParsableCommand {
         InterruptHandler.install()
         let session = Session(progress: ProgressReporter(isTerminal: isatty(STDOUT_FILENO) != 0,
                                                  write: { FileHandle.standardOutput.write(Data($0.utf8)) }),
-                              write: { print($0) }, writeError: printError)
+                              write: printLine, writeError: printError)
         for a in assignments {
             let eq = a.firstIndex(of: "=")!  // validate() checked it is there
             if let e = session.pin(String(a[..<eq]), text: String(a[a.index(after: eq)...])) {

@@ -59,8 +59,22 @@ public struct BoundCommand: Sendable {
 public struct Checker {
     public var state: CheckState
     public private(set) var errors: [ScriptError] = []
+    /// Set when some lines failed to parse: errors that a dropped line could explain (missing
+    /// state, unknown results and variables) are not reported.
+    public var isLenient = false
 
     public init(state: CheckState = CheckState()) { self.state = state }
+
+    private mutating func report(_ e: ScriptError) {
+        if isLenient {
+            switch e {
+            case .missingState: return
+            case .unknownName(_, let kind, _, _, _) where kind == .result || kind == .variable || kind == .task: return
+            default: break
+            }
+        }
+        errors.append(e)
+    }
 
     public mutating func check(_ statements: [Statement]) {
         for s in statements { check(s) }
@@ -80,18 +94,21 @@ public struct Checker {
             case .list(let e): element = e
             case .unknown: element = .unknown
             default:
-                errors.append(.wrongType(argument: "for", expected: "a list", found: listType.summary, at: values.range))
+                report(.wrongType(argument: "for", expected: "a list", found: listType.summary, at: values.range))
             }
             let previous = state.variables[variable.text]
             state.define(variable.text, element)
             check(body)
-            if let previous { state.variables[variable.text] = previous }
+            if let previous { state.variables[variable.text] = previous } else {
+                state.variables[variable.text] = nil
+                state.variableOrder.removeAll { $0 == variable.text }
+            }
         case .include(_, let body, _):
             if let body { check(body) }
         case .assertion(let condition, _):
             let t = typeOf(condition)
             if t != .bool, t != .unknown {
-                errors.append(.wrongType(argument: "assert", expected: "a comparison such as esmm.ctr.auc > 0.7",
+                report(.wrongType(argument: "assert", expected: "a comparison such as esmm.ctr.auc > 0.7",
                                          found: t.summary, at: condition.range))
             }
         }
@@ -102,13 +119,14 @@ public struct Checker {
     mutating func checkCommand(_ c: CommandSyntax) {
         var bindErrors: [ScriptError] = []
         guard let bound = Checker.bind(c, errors: &bindErrors) else {
-            errors += bindErrors
+            for e in bindErrors { report(e) }
             return
         }
-        errors += bindErrors
+        for e in bindErrors { report(e) }
         let spec = bound.spec
         for need in spec.needs where !state.flags.contains(need) {
-            errors.append(.missingState(command: spec.id, needs: need, at: c.name.range))
+            let at = spec.sub != nil && !c.arguments.isEmpty ? c.name.range.union(c.arguments[0].range) : c.name.range
+            report(.missingState(command: spec.id, needs: need, at: at))
             break
         }
         for p in spec.params {
@@ -139,7 +157,7 @@ public struct Checker {
                 return nil
             }
             guard subs.contains(w) else {
-                errors.append(.unknownName(w, kind: .keyword, candidates: subs, context: "'\(verb)'", at: r))
+                errors.append(.unknownName(w, kind: .subcommand, candidates: subs, context: "'\(verb)'", at: r))
                 return nil
             }
             sub = w
@@ -201,7 +219,7 @@ public struct Checker {
             return bound
         }
         for p in spec.params where p.isRequired && bound.values[p.name] == nil {
-            let how = p.keyword.map { "'\($0) \(p.name.uppercased())'" } ?? (p.isPositional ? p.name : "\(p.name)=")
+            let how = p.keyword.map { "'\($0) NAME'" } ?? (p.isPositional ? p.name.uppercased() : "\(p.name)=")
             errors.append(.missingArgument(command: spec.id, argument: "\(how) (\(p.type.summary))", at: c.name.range))
         }
         if let v = spec.variadic, v.isRequired, bound.rest.isEmpty {
@@ -252,7 +270,7 @@ public struct Checker {
     mutating func checkValue(_ e: Expr, _ p: ParamSpec, command: String) {
         let found = typeOf(e, resultNameContext: p.type == .newResult || p.type == .result || p.type == .any)
         func wrong() {
-            errors.append(.wrongType(argument: p.name, expected: p.type.summary, found: found.summary, at: e.range))
+            report(.wrongType(argument: p.name, expected: p.type.summary, found: found.summary, at: e.range))
         }
         if found == .unknown { return }
         switch p.type {
@@ -261,11 +279,11 @@ public struct Checker {
             guard let v = Checker.constant(e) else { return }
             switch p.type {
             case .positiveNumber where v <= 0:
-                errors.append(.valueOutOfRange(argument: p.name, value: Value.format(v), allowed: "greater than 0", at: e.range))
+                report(.valueOutOfRange(argument: p.name, value: Value.format(v), allowed: "greater than 0", at: e.range))
             case .fraction where v < 0 || v > 1:
-                errors.append(.valueOutOfRange(argument: p.name, value: Value.format(v), allowed: "from 0 to 1", at: e.range))
+                report(.valueOutOfRange(argument: p.name, value: Value.format(v), allowed: "from 0 to 1", at: e.range))
             case .integer(let min) where v != v.rounded() || v < Double(min) || v > 9.0e15:
-                errors.append(.valueOutOfRange(argument: p.name, value: Value.format(v),
+                report(.valueOutOfRange(argument: p.name, value: Value.format(v),
                                                allowed: "a whole number ≥ \(min)", at: e.range))
             default: break
             }
@@ -276,25 +294,25 @@ public struct Checker {
         case .choice(let allowed):
             guard case .word(let w) = found else { return wrong() }
             if let w, !allowed.contains(w) {
-                errors.append(.unknownName(w, kind: .value, candidates: allowed, context: "'\(p.name)'", at: e.range))
+                report(.unknownName(w, kind: .value, candidates: allowed, context: "'\(p.name)'", at: e.range))
             }
         case .model:
             guard case .word(let w) = found else { return wrong() }
             if let w, !modelNames.contains(w) {
-                errors.append(.unknownName(w, kind: .model, candidates: modelNames, context: nil, at: e.range))
+                report(.unknownName(w, kind: .model, candidates: modelNames, context: nil, at: e.range))
             }
         case .bool:
             if found == .bool { return }
             guard case .word(let w) = found else { return wrong() }
             if let w, w != "true", w != "false" {
-                errors.append(.unknownName(w, kind: .value, candidates: ["true", "false"], context: "'\(p.name)'", at: e.range))
+                report(.unknownName(w, kind: .value, candidates: ["true", "false"], context: "'\(p.name)'", at: e.range))
             }
         case .integerList:
             guard case .list(let element) = found, element == .number || element == .unknown else { return wrong() }
             if case .list(let items, _) = e {
                 for item in items {
                     if let v = Checker.constant(item), v != v.rounded() || v < 1 {
-                        errors.append(.valueOutOfRange(argument: p.name, value: Value.format(v),
+                        report(.valueOutOfRange(argument: p.name, value: Value.format(v),
                                                        allowed: "whole numbers ≥ 1", at: item.range))
                     }
                 }
@@ -302,11 +320,11 @@ public struct Checker {
         case .labelMap:
             guard case .list(let items, _) = e else { return wrong() }
             if items.isEmpty {
-                errors.append(.invalidUse("'labels' needs at least one task, e.g. [ctr=is_click]", at: e.range))
+                report(.invalidUse("'labels' needs at least one task, e.g. [ctr=is_click]", at: e.range))
             }
             for item in items {
                 guard case .pair = item else {
-                    errors.append(.wrongType(argument: p.name, expected: "task=column pairs such as ctr=is_click",
+                    report(.wrongType(argument: p.name, expected: "task=column pairs such as ctr=is_click",
                                              found: typeOf(item).summary, at: item.range))
                     continue
                 }
@@ -325,7 +343,7 @@ public struct Checker {
 
     mutating func checkResultReference(_ e: Expr) {
         guard let base = Checker.resultBase(e), !state.resultsUnknown, !state.results.contains(base) else { return }
-        errors.append(.unknownName(base, kind: .result, candidates: state.results, context: nil,
+        report(.unknownName(base, kind: .result, candidates: state.results, context: nil,
                                    at: Checker.nameRange(e)))
     }
 
@@ -337,7 +355,7 @@ public struct Checker {
     mutating func checkShowTopic(_ e: Expr) {
         guard case .word(let w, let r) = e else { return }
         if showTopics.contains(w) || state.variables[w] != nil || state.results.contains(w) { return }
-        errors.append(.unknownName(w, kind: .keyword, candidates: showTopics + state.variableOrder + state.results,
+        report(.unknownName(w, kind: .keyword, candidates: showTopics + state.variableOrder + state.results,
                                    context: "'show'", at: r))
     }
 
@@ -345,7 +363,7 @@ public struct Checker {
         guard case .word(let w, let r) = e else { return }
         let topics = Commands.verbs() + Commands.verbs().flatMap(Commands.subs(of:)) + keywords
         if !topics.contains(w) {
-            errors.append(.unknownName(w, kind: .command, candidates: keywords + Commands.verbs(), context: nil, at: r))
+            report(.unknownName(w, kind: .command, candidates: keywords + Commands.verbs(), context: nil, at: r))
         }
     }
 
@@ -379,7 +397,7 @@ public struct Checker {
             return .word(w)
         case .variable(let name, let r):
             if let t = state.variables[name] { return t }
-            errors.append(.unknownName(name, kind: .variable, candidates: state.variableOrder, context: nil, at: r))
+            report(.unknownName(name, kind: .variable, candidates: state.variableOrder, context: nil, at: r))
             return .unknown
         case .indexed(_, let index, _):
             _ = typeOf(index)
@@ -402,7 +420,7 @@ public struct Checker {
         case .negate(let inner, _):
             let t = typeOf(inner)
             if t != .number, t != .duration, t != .unknown {
-                errors.append(.wrongType(argument: "-", expected: "a number", found: t.summary, at: inner.range))
+                report(.wrongType(argument: "-", expected: "a number", found: t.summary, at: inner.range))
                 return .unknown
             }
             return t
@@ -410,14 +428,14 @@ public struct Checker {
             let ta = typeOf(a), tb = typeOf(b)
             if op.isLogical {
                 for (t, x) in [(ta, a), (tb, b)] where t != .bool && t != .unknown {
-                    errors.append(.wrongType(argument: op.rawValue, expected: "a comparison", found: t.summary, at: x.range))
+                    report(.wrongType(argument: op.rawValue, expected: "a comparison", found: t.summary, at: x.range))
                 }
                 return .bool
             }
             let numeric: (StaticType) -> Bool = { $0 == .number || $0 == .duration || $0 == .unknown }
             if op == .equal || op == .notEqual { return .bool }
             for (t, x) in [(ta, a), (tb, b)] where !numeric(t) {
-                errors.append(.wrongType(argument: op.rawValue, expected: "a number", found: t.summary, at: x.range))
+                report(.wrongType(argument: op.rawValue, expected: "a number", found: t.summary, at: x.range))
                 return op.isComparison ? .bool : .unknown
             }
             if op.isComparison { return .bool }
@@ -431,19 +449,19 @@ public struct Checker {
         if case .indexed(_, let index, _) = base { _ = typeOf(index) }
         guard let name = Checker.resultBase(base) else { return }
         if !state.results.contains(name), !state.resultsUnknown {
-            errors.append(.unknownName(name, kind: .result, candidates: state.results, context: nil,
+            report(.unknownName(name, kind: .result, candidates: state.results, context: nil,
                                        at: Checker.nameRange(base)))
             return
         }
         guard members.count == 2 else {
-            errors.append(.invalidUse("a result path is RESULT.TASK.METRIC, e.g. \(name).ctr.auc", at: r))
+            report(.invalidUse("a result path is RESULT.TASK.METRIC, e.g. \(name).ctr.auc", at: r))
             return
         }
         if let tasks = state.taskNames, !tasks.contains(members[0].text) {
-            errors.append(.unknownName(members[0].text, kind: .task, candidates: tasks, context: nil, at: members[0].range))
+            report(.unknownName(members[0].text, kind: .task, candidates: tasks, context: nil, at: members[0].range))
         }
         if !metricNames.contains(members[1].text) {
-            errors.append(.unknownName(members[1].text, kind: .metric, candidates: metricNames, context: nil,
+            report(.unknownName(members[1].text, kind: .metric, candidates: metricNames, context: nil,
                                        at: members[1].range))
         }
     }

@@ -53,6 +53,7 @@ public struct Diagnostic: Sendable {
             let what: String
             switch kind {
             case .command: what = "command"
+            case .subcommand: what = "subcommand"
             case .argument: what = "argument"
             case .model: what = "model"
             case .result: what = "result"
@@ -101,6 +102,7 @@ public struct Diagnostic: Sendable {
             let plural: String
             switch kind {
             case .command: plural = "commands"
+            case .subcommand: plural = "allowed"
             case .argument: plural = "arguments"
             case .model: plural = "models"
             case .result: plural = "results"
@@ -130,6 +132,8 @@ public struct Diagnostic: Sendable {
             return "looked in: " + searched.joined(separator: ", ")
         case .unexpectedEndOfInput(_, let opener?, _) where opener.text.hasPrefix("for"):
             return "every 'for … {' needs a matching '}'"
+        case .expected(_, let found, _) where found == "'/'" || found == "'.'":
+            return "put file names in quotes, e.g. \"data/retailrocket\""
         case .commandUnavailable:
             return "the engine part of this command has not been merged yet"
         case .unknownNumberSuffix:

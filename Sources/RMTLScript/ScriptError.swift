@@ -1,6 +1,6 @@
 /// The kinds of names a script refers to, for "unknown …" errors and suggestions.
 public enum NameKind: String, Sendable, Equatable {
-    case command, argument, model, result, variable, task, metric, keyword
+    case command, subcommand, argument, model, result, variable, task, metric, keyword
     case value  // an allowed word of an argument, e.g. `mode=paper`
 }
 

@@ -96,6 +96,11 @@ public final class Session {
         return nil
     }
 
+    private func undefine(_ name: String) {
+        variables[name] = nil
+        variableOrder.removeAll { $0 == name }
+    }
+
     private func define(_ name: String, _ value: Value) {
         if variables[name] == nil { variableOrder.append(name) }
         variables[name] = value
@@ -144,10 +149,13 @@ public final class Session {
            incomplete.range.file === file {
             return Outcome(status: .incomplete, errors: [incomplete])
         }
-        if !loadErrors.isEmpty { return report(loadErrors, .staticErrors) }
+        // After syntax errors the checker still runs (so one pass reports everything), but leniently:
+        // a dropped line may have defined the state or names that later lines use.
         var checker = Checker(state: currentCheckState())
+        checker.isLenient = !loadErrors.isEmpty
         checker.check(statements)
-        if !checker.errors.isEmpty { return report(Session.ordered(checker.errors), .staticErrors) }
+        let all = loadErrors + checker.errors
+        if !all.isEmpty { return report(Session.ordered(all), .staticErrors) }
         if mode == .check { return Outcome(status: .ok, errors: []) }
         return execute(statements)
     }
@@ -229,7 +237,9 @@ public final class Session {
                 throw ScriptError.runtime("'for' needs a list", at: valuesExpr.range)
             }
             let previous = variables[variable.text]
-            defer { if let previous { variables[variable.text] = previous } }
+            defer {
+                if let previous { variables[variable.text] = previous } else { undefine(variable.text) }
+            }
             for v in values {
                 if Interrupt.requested.load(ordering: .relaxed) { throw ScriptError.interrupted(at: s.range) }
                 define(variable.text, v)

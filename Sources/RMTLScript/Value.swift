@@ -1,3 +1,5 @@
+import Foundation
+
 /// A value computed while running a script.
 public indirect enum Value: Sendable, Equatable, CustomStringConvertible {
     case number(Double)
@@ -52,7 +54,10 @@ public indirect enum Value: Sendable, Equatable, CustomStringConvertible {
         if v.isNaN { return "nan" }
         if v.isInfinite { return v > 0 ? "inf" : "-inf" }
         if v == v.rounded(), abs(v) < 1e15 { return String(Int64(v)) }
-        return "\(v)"
+        // 12 significant digits hide binary noise (0.1 + 0.2 shows 0.3), keep real differences
+        var text = String(format: "%.12g", v)
+        if text.contains("e") { text = "\(Double(text) ?? v)" }
+        return text
     }
 
     public static func formatDuration(_ s: Double) -> String {

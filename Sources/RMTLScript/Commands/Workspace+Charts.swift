@@ -42,6 +42,6 @@ extension Workspace {
         }
         emit(.chart(title: title, svg: svg))
         let points = series.map(\.points.count).reduce(0, +)
-        say("plot \(kind): \(series.count) series, \(points) points" + (file.map { ", wrote \($0)" } ?? ""))
+        say("plot \(kind): \(series.count) series, \(points) point\(points == 1 ? "" : "s")" + (file.map { ", wrote \($0)" } ?? ""))
     }
 }
