@@ -54,6 +54,16 @@ public struct Parser {
         return t
     }
 
+    /// Where to point for token `t`: the token itself, or — when the line or input ended —
+    /// just after the previous token (not after a trailing comment).
+    private func position(_ t: Token) -> SourceRange {
+        if t.kind == .newline || t.kind == .endOfFile, tokens[p].start == t.start, p > 0 {
+            let prev = tokens[p - 1]
+            if prev.kind != .newline { return SourceRange(file: file, start: prev.end, end: prev.end) }
+        }
+        return range(t)
+    }
+
     private func describe(_ t: Token) -> String {
         switch t.kind {
         case .word, .number, .variable: return "'\(text(t))'"
@@ -69,7 +79,8 @@ public struct Parser {
 
     private mutating func expect(_ kind: TokenKind, _ what: String) throws(Abort) -> Token {
         if current.kind == kind { return advance() }
-        throw fail(.expected(what, found: describe(current), at: range(current)))
+        if current.kind == .invalid { throw Abort() }  // the lexer reported it
+        throw fail(.expected(what, found: describe(current), at: position(current)))
     }
 
     private mutating func enter(_ t: Token) throws(Abort) {
@@ -86,6 +97,28 @@ public struct Parser {
             case .rightBrace where blockDepth > 0: return
             default: advance()
             }
+        }
+    }
+
+    /// At a newline inside brackets: continue only if the closer follows on a later line.
+    /// At the end of input that is "incomplete" (the prompt reads on); before other text it is
+    /// an unclosed bracket, reported at the opener without eating the next line.
+    private mutating func closeOrFail(_ closer: TokenKind, _ spelled: String, opener: Token,
+                                      consume: Bool = true) throws(Abort) {
+        var k = p
+        while tokens[k].kind == .newline { k += 1 }
+        switch tokens[k].kind {
+        case closer:
+            p = k
+            if consume { advance() }
+        case .endOfFile:
+            throw fail(.unexpectedEndOfInput(expected: spelled, opener: range(opener), at: range(opener)))
+        default:
+            if k == p, current.kind != .newline {
+                throw fail(.expected("\(spelled) to close '\(text(opener))'", found: describe(current), at: position(current)))
+            }
+            throw fail(.expected("\(spelled) to close '\(text(opener))' at line \(range(opener).line)",
+                                 found: "end of line", at: range(opener)))
         }
     }
 
@@ -119,7 +152,8 @@ public struct Parser {
             case .newline: advance()
             case .endOfFile: break
             case .rightBrace where blockDepth > 0: break
-            default: throw fail(.expected("end of line", found: describe(current), at: range(current)))
+            case .invalid: throw Abort()
+            default: throw fail(.expected("end of line", found: describe(current), at: position(current)))
             }
             statements.append(s)
         } catch {
@@ -132,7 +166,8 @@ public struct Parser {
     private mutating func parseStatement() throws(Abort) -> Statement {
         let t = current
         guard t.kind == .word else {
-            throw fail(.expected("a command", found: describe(t), at: range(t)))
+            if t.kind == .invalid { throw Abort() }  // the lexer reported it
+            throw fail(.expected("a command", found: describe(t), at: position(t)))
         }
         switch text(t) {
         case "let": return try parseLet()
@@ -158,14 +193,14 @@ public struct Parser {
         let keyword = advance()
         let nameToken = try expect(.word, "a loop variable name after 'for'")
         guard isWord(current, "in") else {
-            throw fail(.expected("'in' after 'for \(text(nameToken))'", found: describe(current), at: range(current)))
+            throw fail(.expected("'in' after 'for \(text(nameToken))'", found: describe(current), at: position(current)))
         }
         advance()
         let values: Expr
         switch current.kind {
         case .leftBracket: values = try parsePrimary()
         case .variable: values = try parsePrimary()
-        default: throw fail(.expected("a list such as [1, 2, 3] after 'in'", found: describe(current), at: range(current)))
+        default: throw fail(.expected("a list such as [1, 2, 3] after 'in'", found: describe(current), at: position(current)))
         }
         if current.kind == .endOfFile {
             throw fail(.unexpectedEndOfInput(expected: "'{'", opener: range(keyword), at: range(keyword)))
@@ -194,7 +229,7 @@ public struct Parser {
     private mutating func parseInclude() throws(Abort) -> Statement {
         let keyword = advance()
         if current.kind == .newline || current.kind == .endOfFile {
-            throw fail(.expected("a file name in quotes after 'include'", found: describe(current), at: range(current)))
+            throw fail(.expected("a file name in quotes after 'include'", found: describe(current), at: position(current)))
         }
         let path = try parsePrimary()
         return .include(path: path, body: nil, range(keyword).union(path.range))
@@ -204,13 +239,13 @@ public struct Parser {
     private mutating func parseAssert() throws(Abort) -> Statement {
         let keyword = advance()
         if current.kind == .newline || current.kind == .endOfFile {
-            throw fail(.expected("a condition after 'assert'", found: describe(current), at: range(current)))
+            throw fail(.expected("a condition after 'assert'", found: describe(current), at: position(current)))
         }
         let condition = try parseExpression()
         return .assertion(condition, range(keyword).union(condition.range))
     }
 
-    // command := WORD { argument } ;  argument := WORD '=' value | value
+    // command := WORD { argument } ;  argument := WORD '=' additive | additive
     private mutating func parseCommand() throws(Abort) -> CommandSyntax {
         let nameToken = advance()
         var arguments: [ArgumentSyntax] = []
@@ -224,14 +259,14 @@ public struct Parser {
                 let label = advance()
                 advance()
                 if current.kind == .newline || current.kind == .endOfFile {
-                    throw fail(.expected("a value after '\(text(label))='", found: describe(current), at: range(current)))
+                    throw fail(.expected("a value after '\(text(label))='", found: describe(current), at: position(current)))
                 }
-                let value = try parsePrimary()
+                let value = try parseAdditive()
                 let arg = ArgumentSyntax(label: Name(text: text(label), range: range(label)), value: value)
                 arguments.append(arg)
                 whole = whole.union(arg.range)
             default:
-                let value = try parsePrimary()
+                let value = try parseAdditive()
                 arguments.append(ArgumentSyntax(label: nil, value: value))
                 whole = whole.union(value.range)
             }
@@ -334,20 +369,16 @@ public struct Parser {
             defer { depth -= 1 }
             skipNewlines()
             let inner = try parseExpression()
-            skipNewlines()
-            if current.kind == .endOfFile {
-                throw fail(.unexpectedEndOfInput(expected: "')'", opener: range(t), at: range(t)))
-            }
-            _ = try expect(.rightParen, "')' to close '('")
+            try closeOrFail(.rightParen, "')'", opener: t)
             return inner
         case .leftBracket:
             return try parseList()
         case .word:
             return try parseName()
-        case .endOfFile:
-            throw fail(.expected("a value", found: describe(t), at: range(t)))
+        case .invalid:
+            throw Abort()  // the lexer reported it
         default:
-            throw fail(.expected("a value", found: describe(t), at: range(t)))
+            throw fail(.expected("a value", found: describe(t), at: position(t)))
         }
     }
 
@@ -370,7 +401,7 @@ public struct Parser {
         while current.kind == .dot, !current.spaceBefore {
             advance()
             guard current.kind == .word, !current.spaceBefore else {
-                throw fail(.expected("a name after '.'", found: describe(current), at: range(current)))
+                throw fail(.expected("a name after '.'", found: describe(current), at: position(current)))
             }
             let m = advance()
             members.append(Name(text: text(m), range: range(m)))
@@ -399,15 +430,16 @@ public struct Parser {
             } else {
                 elements.append(try parseExpression())
             }
-            skipNewlines()
             if current.kind == .comma {
                 advance()
                 skipNewlines()
+            } else if current.kind == .newline {
+                try closeOrFail(.rightBracket, "']'", opener: open, consume: false)
             } else if current.kind != .rightBracket {
                 if current.kind == .endOfFile {
                     throw fail(.unexpectedEndOfInput(expected: "']'", opener: range(open), at: range(open)))
                 }
-                throw fail(.expected("',' or ']' in the list", found: describe(current), at: range(current)))
+                throw fail(.expected("',' or ']' in the list", found: describe(current), at: position(current)))
             }
         }
         let close = advance()

@@ -1,5 +1,6 @@
 /// What a token is. Trivia kinds (whitespace, comment, continuation) are kept so token ranges tile
-/// the input exactly (the lexer is lossless); the parser skips them.
+/// the input exactly (the lexer is lossless); the parser skips them. An `invalid` token (already
+/// reported by the lexer) makes the parser drop its statement without a second error.
 public enum TokenKind: UInt8, Sendable, Equatable {
     case word, number, string, variable
     case leftBracket, rightBracket, leftBrace, rightBrace, leftParen, rightParen
@@ -9,7 +10,7 @@ public enum TokenKind: UInt8, Sendable, Equatable {
     case whitespace, comment, continuation, invalid
 
     public var isTrivia: Bool {
-        self == .whitespace || self == .comment || self == .continuation || self == .invalid
+        self == .whitespace || self == .comment || self == .continuation
     }
 
     /// How the token reads in "expected X, found Y" messages.
