@@ -24,7 +24,11 @@ struct GoldenExpectations {
             func rest(_ key: String) -> String? {
                 comment.hasPrefix(key) ? String(comment.dropFirst(key.count)).trimmingCharacters(in: .whitespaces) : nil
             }
-            if let r = rest("expect:") { stdout.append(String(comment.dropFirst("expect: ".count)).isEmpty ? "" : r) }
+            if comment.hasPrefix("expect:") {
+                // exactly one space after the colon; the rest (leading spaces included) is the line
+                let after = String(line[line.index(after: hash)...]).drop { $0 == " " }.dropFirst("expect:".count)
+                stdout.append(String(after.hasPrefix(" ") ? after.dropFirst() : after))
+            }
             else if let r = rest("error:") {
                 let parts = r.split(separator: " ", maxSplits: 1).map(String.init)
                 errors.append((String(parts[0].dropLast()), parts.count > 1 ? parts[1] : "", nil))
