@@ -4,10 +4,14 @@
 /// Lines longer than `maxLineBytes` are an error (not a crash or a slow path).
 public struct Lexer {
     public static let maxLineBytes = 1 << 20
+    /// Lexical errors kept per file; past this the input is garbage and more adds nothing.
+    public static let maxErrors = 1000
 
     public let file: SourceFile
     public private(set) var tokens: [Token] = []
-    public private(set) var errors: [ScriptError] = []
+    public private(set) var errors: [ScriptError] = [] {
+        didSet { if errors.count > Lexer.maxErrors { errors.removeLast() } }
+    }
     private var i = 0
     private let bytes: [UInt8]
 

@@ -172,12 +172,22 @@ public final class Session {
             return a.offset < b.offset
         }.map(\.element)
         var out: [ScriptError] = []
-        for e in sorted where !out.contains(e) { out.append(e) }
+        var seen: Set<String> = []
+        for e in sorted {
+            let d = Diagnostic(e)
+            if seen.insert("\(e.range.start):\(e.range.end):\(d.message)").inserted { out.append(e) }
+        }
         return out
     }
 
+    /// At most this many diagnostics are printed for one run (pathological inputs can have millions).
+    public static let maxReportedErrors = 200
+
     private func report(_ errors: [ScriptError], _ status: Status) -> Outcome {
-        for e in errors { writeError(Diagnostic(e).rendered()) }
+        for e in errors.prefix(Session.maxReportedErrors) { writeError(Diagnostic(e).rendered()) }
+        if errors.count > Session.maxReportedErrors {
+            writeError("note: \(errors.count - Session.maxReportedErrors) more errors not shown")
+        }
         return Outcome(status: status, errors: errors)
     }
 
