@@ -36,6 +36,15 @@ static inline void rmtl_rl_abandon_line(int echo_ctrl_c) {
     rl_redisplay();
 }
 
+// A parent (a test runner, a CI job) may start us with SIGINT blocked; unblock it so Ctrl-C and
+// `kill -INT` reach the handler.
+static inline int rmtl_unblock_sigint(void) {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    return sigprocmask(SIG_UNBLOCK, &set, NULL);
+}
+
 // SIGINT handler without SA_RESTART, so a blocking read returns EINTR.
 static inline int rmtl_install_sigint_handler(void (*handler)(int)) {
     struct sigaction sa;

@@ -11,5 +11,6 @@ enum InterruptHandler {
             if Interrupt.requested.exchange(true, ordering: .relaxed) { _exit(130) }
         }
         _ = rmtl_install_sigint_handler(handler)
+        _ = rmtl_unblock_sigint()
     }
 }

@@ -120,6 +120,26 @@ extension Workspace {
         public var critic: CriticSettings?
         public var results: [ExportedResult]
         public var groups: [ExportedGroup]
+
+        enum CodingKeys: String, CodingKey {
+            case rmtlVersion, seed, threads, config, dataSource, dataFingerprint, actor, training, critic, results, groups
+        }
+
+        /// Every key is always present; unknown values are `null` (not left out).
+        public func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(rmtlVersion, forKey: .rmtlVersion)
+            try c.encode(seed, forKey: .seed)
+            try c.encode(threads, forKey: .threads)
+            try c.encode(config, forKey: .config)
+            try c.encode(dataSource, forKey: .dataSource)
+            try c.encode(dataFingerprint, forKey: .dataFingerprint)
+            try c.encode(actor, forKey: .actor)
+            try c.encode(training, forKey: .training)
+            try c.encode(critic, forKey: .critic)
+            try c.encode(results, forKey: .results)
+            try c.encode(groups, forKey: .groups)
+        }
     }
 
     public struct ExportedResult: Encodable {
