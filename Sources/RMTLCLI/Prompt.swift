@@ -12,7 +12,7 @@ enum Prompt {
         let interactive = isatty(STDIN_FILENO) != 0
         let stdoutIsTerminal = isatty(STDOUT_FILENO) != 0
         let session = Session(
-            progress: ProgressReporter(isTerminal: stdoutIsTerminal, write: { FileHandle.standardOutput.write(Data($0.utf8)) }),
+            progress: ProgressReporter(isTerminal: stdoutIsTerminal, write: printRaw),
             write: printLine, writeError: printError)
         var reader: LineReader = interactive
             ? ReadlineReader(historyPath: ReadlineReader.defaultHistoryPath()) : StandardInputReader()

@@ -20,13 +20,19 @@ struct RMTLCommand: ParsableCommand {
 }
 
 /// Writes a line to standard output, unbuffered, so it interleaves correctly with diagnostics.
+/// Write errors (a closed pipe, a vanished terminal) are ignored: output is best effort.
 func printLine(_ text: String) {
-    FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    printRaw(text + "\n")
+}
+
+/// Writes text to standard output as is (progress lines use `\r`).
+func printRaw(_ text: String) {
+    try? FileHandle.standardOutput.write(contentsOf: Data(text.utf8))
 }
 
 /// Writes to standard error (Glibc's `stderr` global is not usable in Swift 6 mode).
 func printError(_ text: String) {
-    FileHandle.standardError.write(Data((text + "\n").utf8))
+    try? FileHandle.standardError.write(contentsOf: Data((text + "\n").utf8))
 }
 
 /// Reads a script file or exits 74 with a one-line message.

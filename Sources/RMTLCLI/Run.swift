@@ -35,7 +35,7 @@ struct Run: ParsableCommand {
         let source = try readScript(file)
         InterruptHandler.install()
         let session = Session(progress: ProgressReporter(isTerminal: isatty(STDOUT_FILENO) != 0,
-                                                 write: { FileHandle.standardOutput.write(Data($0.utf8)) }),
+                                                 write: printRaw),
                               write: printLine, writeError: printError)
         for a in assignments {
             let eq = a.firstIndex(of: "=")!  // validate() checked it is there

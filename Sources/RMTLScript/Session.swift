@@ -59,7 +59,7 @@ public final class Session {
 
     public init(loader: ScriptLoader = ScriptLoader(), progress: ProgressReporter? = nil,
                 write: @escaping (String) -> Void = { print($0) },
-                writeError: @escaping (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }) {
+                writeError: @escaping (String) -> Void = { try? FileHandle.standardError.write(contentsOf: Data(($0 + "\n").utf8)) }) {
         self.loader = loader
         self.write = write
         self.writeError = writeError
