@@ -88,6 +88,10 @@ public struct Lexer {
                     i = j + 1
                     if bytes[j] == 0x0D, peek() == 0x0A { i += 1 }
                     emit(.continuation, from: start)
+                    if i >= bytes.count {  // the continued line has not been typed yet
+                        errors.append(.unexpectedEndOfInput(expected: "a line after '\\'", opener: nil,
+                                                            at: range(start, start + 1)))
+                    }
                 } else {
                     emit(.invalid, from: start)
                     errors.append(.unexpectedCharacter("\\", at: range(start, i)))

@@ -6,7 +6,7 @@
 /// positioned error, never a stack overflow.
 public struct Parser {
     #if DEBUG
-    public static let maxDepth = 128
+    public static let maxDepth = 32  // debug frames are large: 32 levels fit a 512 KB thread stack
     #else
     public static let maxDepth = 256
     #endif
@@ -16,6 +16,8 @@ public struct Parser {
     private var p = 0
     private var depth = 0
     private var blockDepth = 0
+    /// Open '(' and '[' around the current position.
+    private var openBrackets = 0
     public private(set) var errors: [ScriptError] = []
 
     /// Thrown inside the parser to unwind to the statement being parsed.
@@ -120,6 +122,13 @@ public struct Parser {
             throw fail(.expected("\(spelled) to close '\(text(opener))' at line \(range(opener).line)",
                                  found: "end of line", at: range(opener)))
         }
+    }
+
+    /// Only newlines remain: input stopped in the middle of something.
+    private var restIsBlank: Bool {
+        var k = p
+        while tokens[k].kind == .newline { k += 1 }
+        return tokens[k].kind == .endOfFile
     }
 
     private mutating func skipNewlines() {
@@ -366,7 +375,8 @@ public struct Parser {
         case .leftParen:
             advance()
             try enter(t)
-            defer { depth -= 1 }
+            openBrackets += 1
+            defer { depth -= 1; openBrackets -= 1 }
             skipNewlines()
             let inner = try parseExpression()
             try closeOrFail(.rightParen, "')'", opener: t)
@@ -377,6 +387,8 @@ public struct Parser {
             return try parseName()
         case .invalid:
             throw Abort()  // the lexer reported it
+        case .newline where openBrackets > 0 && restIsBlank, .endOfFile where openBrackets > 0:
+            throw fail(.unexpectedEndOfInput(expected: "a value", opener: nil, at: position(t)))
         default:
             throw fail(.expected("a value", found: describe(t), at: position(t)))
         }
@@ -414,7 +426,8 @@ public struct Parser {
     private mutating func parseList() throws(Abort) -> Expr {
         let open = advance()
         try enter(open)
-        defer { depth -= 1 }
+        openBrackets += 1
+        defer { depth -= 1; openBrackets -= 1 }
         var elements: [Expr] = []
         skipNewlines()
         while current.kind != .rightBracket {

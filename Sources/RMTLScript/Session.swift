@@ -401,6 +401,14 @@ public final class Session {
             try dispatch(bound, args)
         } catch let e as WorkspaceError {
             throw Session.scriptError(e, command: bound.spec.id, at: c.range)
+        } catch is Interrupt.Interrupted {
+            throw ScriptError.interrupted(at: c.range)
+        } catch let e as ScriptError {
+            throw e
+        } catch {
+            // any other error the engine throws is shown at the command, in its own words
+            let text = (error as? CustomStringConvertible)?.description ?? String(describing: error)
+            throw ScriptError.runtime("'\(bound.spec.id)' failed: \(text)", at: c.range)
         }
     }
 

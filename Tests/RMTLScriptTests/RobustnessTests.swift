@@ -160,7 +160,9 @@ func frontEndInvariantViolations(_ bytes: [UInt8]) -> [String] {
         let c = CapturedSession()
         let outcome = c.session.run(source: longLine, file: "long", mode: .check)
         #expect(outcome.status == .ok, "\(c.diagnostics.first ?? "")")
+        #if !DEBUG  // timings hold for release builds (debug Swift is many times slower)
         #expect(Date().timeIntervalSince(start) < 1.0)
+        #endif
 
         let tooLong = "show \"" + String(repeating: "x", count: Lexer.maxLineBytes) + "\"\n"
         let c2 = CapturedSession()
@@ -202,6 +204,8 @@ func frontEndInvariantViolations(_ bytes: [UInt8]) -> [String] {
         let outcome = c.session.run(source: text, file: path, mode: .check)
         let elapsed = Date().timeIntervalSince(start)
         #expect(outcome.status == .ok, "\(c.diagnostics.prefix(2))")
+        #if !DEBUG  // timings hold for release builds
         #expect(elapsed < 0.2, "check of 1,000 lines took \(elapsed) s")
+        #endif
     }
 }
