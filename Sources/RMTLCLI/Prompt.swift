@@ -37,7 +37,7 @@ enum Prompt {
             }
             if promptCancelled.exchange(false, ordering: .relaxed) { buffer = "" }
             reader.remember(line)
-            buffer += Prompt.bareValue(line, isFirst: buffer.isEmpty) + "\n"
+            buffer += line + "\n"
             if buffer.allSatisfy({ $0.isWhitespace }) { buffer = ""; continue }
             entry += 1
             Interrupt.clear()
@@ -50,17 +50,5 @@ enum Prompt {
         }
         reader.close()
         return worst
-    }
-
-    /// A line that is just a value (`esmm.ctr.auc`, `$lambda`) prints itself: it runs as `show …`.
-    static func bareValue(_ line: String, isFirst: Bool) -> String {
-        guard isFirst else { return line }
-        let t = line.trimmingCharacters(in: .whitespaces)
-        if t.hasPrefix("$") && !t.contains(" ") { return "show " + t }
-        if let dot = t.firstIndex(of: "."), !t.contains(" "), let first = t.first, first.isLetter || first == "_",
-           t[..<dot].allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "[" || $0 == "]" || $0 == "$" }) {
-            return "show " + t
-        }
-        return line
     }
 }

@@ -171,9 +171,16 @@ public struct Parser {
         }
     }
 
-    // statement := letStmt | forStmt | includeStmt | assertStmt | command
+    // statement := letStmt | forStmt | includeStmt | assertStmt | bareValue | command
+    // bareValue := VARIABLE … | WORD ('.' | '[') …     (prints itself, as `show VALUE`)
     private mutating func parseStatement() throws(Abort) -> Statement {
         let t = current
+        let next = tokens[min(p + 1, tokens.count - 1)]
+        if t.kind == .variable || (t.kind == .word && !next.spaceBefore && (next.kind == .dot || next.kind == .leftBracket)) {
+            let value = try parseExpression()
+            return .command(CommandSyntax(name: Name(text: "show", range: range(t)),
+                                          arguments: [ArgumentSyntax(label: nil, value: value)], range: value.range))
+        }
         guard t.kind == .word else {
             if t.kind == .invalid { throw Abort() }  // the lexer reported it
             throw fail(.expected("a command", found: describe(t), at: position(t)))
