@@ -43,7 +43,8 @@ let package = Package(
             swiftSettings: speed),
 
         .testTarget(name: "RMTLTests", dependencies: ["RMTL"], resources: [.copy("Fixtures")], swiftSettings: speed),
-        .testTarget(name: "RMTLScriptTests", dependencies: ["RMTLScript", "RMTL"], swiftSettings: speed),
+        .testTarget(
+            name: "RMTLScriptTests", dependencies: ["RMTLScript", "RMTL"], exclude: ["Scripts"], swiftSettings: speed),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -18,6 +18,10 @@ static inline void rmtl_rl_set_completion_append_character(int c) { rl_completio
 static inline void rmtl_rl_set_catch_signals(int v) { rl_catch_signals = v; }
 static inline void rmtl_rl_set_signal_event_hook(rl_hook_func_t *f) { rl_signal_event_hook = f; }
 static inline const char *rmtl_rl_line_buffer(void) { return rl_line_buffer; }
+// Completion inside "…" completes file names; readline then strips and re-adds the quote.
+static inline void rmtl_rl_set_completer_quote_characters(const char *chars) {
+    rl_completer_quote_characters = strdup(chars);
+}
 static inline int rmtl_history_length(void) { return history_length; }
 
 // Ctrl-C at the prompt, called from rl_signal_event_hook (normal context): drop the partial
@@ -30,6 +34,15 @@ static inline void rmtl_rl_abandon_line(int echo_ctrl_c) {
     rl_crlf();
     rl_on_new_line();
     rl_redisplay();
+}
+
+// A parent (a test runner, a CI job) may start us with SIGINT blocked; unblock it so Ctrl-C and
+// `kill -INT` reach the handler.
+static inline int rmtl_unblock_sigint(void) {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    return sigprocmask(SIG_UNBLOCK, &set, NULL);
 }
 
 // SIGINT handler without SA_RESTART, so a blocking read returns EINTR.

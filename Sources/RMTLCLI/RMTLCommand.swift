@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import RMTL
 import RMTLScript
 
@@ -7,8 +8,38 @@ struct RMTLCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rmtl",
         abstract: "Multi-task recommendation with reinforcement learning (RMTL, WWW 2023), in Swift.",
+        discussion: "With no subcommand, rmtl opens the prompt (or runs standard input as a script when it is not a terminal).",
         version: rmtlVersion,
-        subcommands: [Bench.self])
+        subcommands: [Run.self, Check.self, Bench.self])
 
-    func run() throws {}
+    func run() throws {
+        let code = Prompt.main()
+        if code != 0 { throw ExitCode(code) }
+    }
+}
+
+/// Writes a line to standard output, unbuffered, so it interleaves correctly with diagnostics.
+/// Write errors (a closed pipe, a vanished terminal) are ignored: output is best effort.
+func printLine(_ text: String) {
+    printRaw(text + "\n")
+}
+
+/// Writes text to standard output as is (progress lines use `\r`).
+func printRaw(_ text: String) {
+    try? FileHandle.standardOutput.write(contentsOf: Data(text.utf8))
+}
+
+/// Writes to standard error (Glibc's `stderr` global is not usable in Swift 6 mode).
+func printError(_ text: String) {
+    try? FileHandle.standardError.write(contentsOf: Data((text + "\n").utf8))
+}
+
+/// Reads a script file or exits 74 with a one-line message.
+func readScript(_ path: String) throws -> SourceFile {
+    guard let data = FileManager.default.contents(atPath: path) else {
+        let reason = FileManager.default.fileExists(atPath: path) ? "cannot read" : "no such file"
+        printError("\(path): error: \(reason)")
+        throw ExitCode(74)
+    }
+    return SourceFile(name: path, bytes: Array(data))
 }

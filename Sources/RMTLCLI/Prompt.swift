@@ -1,0 +1,55 @@
+import RMTL
+import Foundation
+import RMTLScript
+
+/// The interactive prompt (`rmtl` with no arguments). On a terminal: readline, history,
+/// completion, `...` continuation for unfinished blocks, Ctrl-C stops the running command and
+/// keeps the session, Ctrl-D leaves. Piped input runs entry by entry with no prompt decoration.
+enum Prompt {
+    /// Runs until end of input or `quit`; returns the exit status (0, or the worst error's code
+    /// for piped input).
+    static func main() -> Int32 {
+        InterruptHandler.install()
+        let interactive = isatty(STDIN_FILENO) != 0
+        let stdoutIsTerminal = isatty(STDOUT_FILENO) != 0
+        let session = Session(
+            progress: ProgressReporter(isTerminal: stdoutIsTerminal, write: printRaw),
+            write: printLine, writeError: printError)
+        var reader: LineReader = interactive
+            ? ReadlineReader(historyPath: ReadlineReader.defaultHistoryPath()) : StandardInputReader()
+        if interactive { printLine("rmtl \(rmtlVersion). Type 'help' for commands, Ctrl-D to leave.") }
+        var buffer = ""
+        var worst: Int32 = 0
+        var entry = 0
+        while true {
+            Interrupt.clear()
+            completionContext.withLock {
+                $0 = Completion.Context(results: session.workspace.resultGroups,
+                                        variables: session.currentCheckState().variableOrder)
+            }
+            let prompt = interactive ? (buffer.isEmpty ? "rmtl> " : "...   ") : ""
+            guard let line = reader.readLine(prompt: prompt) else {
+                if interactive { printLine("") }
+                if !buffer.isEmpty {  // unfinished block at end of input: report it
+                    let outcome = session.run(source: buffer, file: "<stdin>", mode: .run)
+                    worst = max(worst, outcome.exitCode)
+                }
+                break
+            }
+            if promptCancelled.exchange(false, ordering: .relaxed) { buffer = "" }
+            reader.remember(line)
+            buffer += line + "\n"
+            if buffer.allSatisfy({ $0.isWhitespace }) { buffer = ""; continue }
+            entry += 1
+            Interrupt.clear()
+            let outcome = session.run(source: buffer, file: interactive ? "<prompt>" : "<stdin>", mode: .prompt)
+            if outcome.status == .incomplete { continue }
+            buffer = ""
+            if outcome.status == .interrupted, !interactive { worst = max(worst, 130) }
+            if !interactive, outcome.status != .ok, outcome.status != .interrupted { worst = max(worst, outcome.exitCode) }
+            if session.quitRequested { break }
+        }
+        reader.close()
+        return worst
+    }
+}

@@ -1,0 +1,65 @@
+import RMTL
+import ArgumentParser
+import Foundation
+import RMTLScript
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check a script, then run it. Exits 0 only if every command and assert succeeded.",
+        discussion: "Exit codes: 0 success, 65 errors found before running, 70 a command or assert failed, "
+            + "74 a file could not be read or written, 130 interrupted.")
+
+    @Argument(help: "The .rmtl script.", completion: .file(extensions: ["rmtl"]))
+    var file: String
+
+    @Option(name: .customLong("set"), parsing: .singleValue,
+            help: ArgumentHelp("Set a variable before the script runs; a `let` of the same name keeps this value.",
+                               valueName: "NAME=VALUE"))
+    var assignments: [String] = []
+
+    @Option(help: ArgumentHelp("Write an HTML report of the run here (also when it fails).", valueName: "out.html"))
+    var report: String?
+
+    @Option(help: ArgumentHelp("Write every named result as JSON here.", valueName: "out.json"))
+    var results: String?
+
+    func validate() throws {
+        for a in assignments {
+            guard let eq = a.firstIndex(of: "="), eq != a.startIndex,
+                  a[..<eq].allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else {
+                throw ValidationError("--set expects NAME=VALUE, found '\(a)'")
+            }
+        }
+    }
+
+    func run() throws {
+        let source = try readScript(file)
+        InterruptHandler.install()
+        let session = Session(progress: ProgressReporter(isTerminal: isatty(STDOUT_FILENO) != 0,
+                                                 write: printRaw),
+                              write: printLine, writeError: printError)
+        for a in assignments {
+            let eq = a.firstIndex(of: "=")!  // validate() checked it is there
+            if let e = session.pin(String(a[..<eq]), text: String(a[a.index(after: eq)...])) {
+                printError(Diagnostic(e).rendered())
+                throw ExitCode(64)
+            }
+        }
+        var outcome = session.run(file: source, mode: .run)
+        let ran = outcome.status != .staticErrors
+        if ran, let results {
+            do { try session.workspace.exportResults(to: results) } catch {
+                printError("\(results): error: cannot write results")
+                if outcome.status == .ok { outcome.status = .runtimeError; outcome.errors = [] }
+            }
+        }
+        if ran, let report {
+            do { try session.writeReport(to: report) } catch {
+                printError("\(report): error: cannot write the report")
+                if outcome.status == .ok { throw ExitCode(74) }
+            }
+        }
+        if outcome.status == .runtimeError, outcome.errors.isEmpty { throw ExitCode(74) }
+        if outcome.exitCode != 0 { throw ExitCode(outcome.exitCode) }
+    }
+}

@@ -1,0 +1,468 @@
+/// What the checker knows about a value without running anything.
+public indirect enum StaticType: Sendable, Equatable {
+    case number, duration, string, bool, name, unknown
+    case word(String?)
+    case list(StaticType)
+
+    var summary: String {
+        switch self {
+        case .number: return "a number"
+        case .duration: return "a duration"
+        case .string: return "a string"
+        case .bool: return "a true/false value"
+        case .name: return "a result name"
+        case .unknown: return "a value"
+        case .word(let w): return w.map { "word '\($0)'" } ?? "a word"
+        case .list: return "a list"
+        }
+    }
+}
+
+/// What the checker tracks while walking a script: engine state, task, result and variable names.
+public struct CheckState: Sendable {
+    public var flags: Set<StateFlag> = []
+    /// Task names known from the loader, or nil when they depend on data not read yet.
+    public var taskNames: [String]?
+    /// Result names and group names, in the order they were first stored.
+    public var results: [String] = []
+    /// After `restore`, stored results are not known statically.
+    public var resultsUnknown = false
+    public var variableOrder: [String] = []
+    public var variables: [String: StaticType] = [:]
+    /// Names set from the command line (`--set`): a `let` of the same name keeps the given value.
+    public var pinned: Set<String> = []
+
+    public init() {}
+
+    mutating func define(_ name: String, _ type: StaticType) {
+        if variables[name] == nil { variableOrder.append(name) }
+        variables[name] = type
+    }
+    mutating func addResult(_ name: String) {
+        if !results.contains(name) { results.append(name) }
+    }
+}
+
+/// A command matched against its `CommandSpec`: which expression fills which parameter.
+public struct BoundCommand: Sendable {
+    public var spec: CommandSpec
+    public var syntax: CommandSyntax
+    public var values: [String: Expr] = [:]
+    /// Values of the variadic parameter, in order.
+    public var rest: [Expr] = []
+    /// `name=value` pairs not in the spec (only for `acceptsAnyNamedArgument` commands).
+    public var extra: [(Name, Expr)] = []
+}
+
+/// The static pass: finds every unknown name, wrong type, missing argument and impossible order
+/// before anything runs. `rmtl check` stops here.
+public struct Checker {
+    public var state: CheckState
+    public private(set) var errors: [ScriptError] = []
+    /// Set when some lines failed to parse: errors that a dropped line could explain (missing
+    /// state, unknown results and variables) are not reported.
+    public var isLenient = false
+
+    public init(state: CheckState = CheckState()) { self.state = state }
+
+    private mutating func report(_ e: ScriptError) {
+        if isLenient {
+            switch e {
+            case .missingState: return
+            case .unknownName(_, let kind, _, _, _) where kind == .result || kind == .variable || kind == .task: return
+            default: break
+            }
+        }
+        errors.append(e)
+    }
+
+    public mutating func check(_ statements: [Statement]) {
+        for s in statements { check(s) }
+    }
+
+    mutating func check(_ statement: Statement) {
+        switch statement {
+        case .command(let c):
+            checkCommand(c)
+        case .letBinding(let name, let value, _):
+            let type = typeOf(value)
+            if !state.pinned.contains(name.text) { state.define(name.text, type) }
+        case .forLoop(let variable, let values, let body, _):
+            let listType = typeOf(values)
+            var element: StaticType = .unknown
+            switch listType {
+            case .list(let e): element = e
+            case .unknown: element = .unknown
+            default:
+                report(.wrongType(argument: "for", expected: "a list", found: listType.summary, at: values.range))
+            }
+            let previous = state.variables[variable.text]
+            state.define(variable.text, element)
+            check(body)
+            if let previous { state.variables[variable.text] = previous } else {
+                state.variables[variable.text] = nil
+                state.variableOrder.removeAll { $0 == variable.text }
+            }
+        case .include(_, let body, _):
+            if let body { check(body) }
+        case .assertion(let condition, _):
+            let t = typeOf(condition)
+            if t != .bool, t != .unknown {
+                report(.wrongType(argument: "assert", expected: "a comparison such as esmm.ctr.auc > 0.7",
+                                         found: t.summary, at: condition.range))
+            }
+        }
+    }
+
+    // MARK: - Commands
+
+    mutating func checkCommand(_ c: CommandSyntax) {
+        var bindErrors: [ScriptError] = []
+        guard let bound = Checker.bind(c, errors: &bindErrors) else {
+            for e in bindErrors { report(e) }
+            return
+        }
+        for e in bindErrors { report(e) }
+        let spec = bound.spec
+        for need in spec.needs where !state.flags.contains(need) {
+            let at = spec.sub != nil && !c.arguments.isEmpty ? c.name.range.union(c.arguments[0].range) : c.name.range
+            report(.missingState(command: spec.id, needs: need, at: at))
+            break
+        }
+        for p in spec.params {
+            guard let e = bound.values[p.name] else { continue }
+            checkValue(e, p, command: spec.id)
+        }
+        if let v = spec.variadic { for e in bound.rest { checkValue(e, v, command: spec.id) } }
+        for (_, e) in bound.extra { _ = typeOf(e) }
+        applyEffects(bound)
+    }
+
+    /// Matches arguments to parameters. Shared by the checker and the interpreter.
+    public static func bind(_ c: CommandSyntax, errors: inout [ScriptError]) -> BoundCommand? {
+        let verb = c.name.text
+        let verbs = Commands.verbs(includeHidden: true)
+        guard verbs.contains(verb) else {
+            errors.append(.unknownName(verb, kind: .command, candidates: keywords + Commands.verbs(),
+                                       context: nil, at: c.name.range))
+            return nil
+        }
+        var args = c.arguments[...]
+        var sub: String?
+        let subs = Commands.subs(of: verb)
+        if !subs.isEmpty {
+            guard let first = args.first, first.label == nil, case .word(let w, let r) = first.value else {
+                let at = args.first?.range ?? c.name.range
+                errors.append(.missingArgument(command: verb, argument: "one of: " + subs.joined(separator: ", "), at: at))
+                return nil
+            }
+            guard subs.contains(w) else {
+                errors.append(.unknownName(w, kind: .subcommand, candidates: subs, context: "'\(verb)'", at: r))
+                return nil
+            }
+            sub = w
+            args = args.dropFirst()
+        }
+        guard let spec = Commands.spec(verb: verb, sub: sub) else { return nil }
+        var bound = BoundCommand(spec: spec, syntax: c)
+        var nextPositional = spec.params.firstIndex { $0.isPositional } ?? spec.params.count
+        var seen: Set<String> = []
+        var pendingKeyword: ParamSpec?
+        for arg in args {
+            if let k = pendingKeyword {
+                pendingKeyword = nil
+                if arg.label == nil {
+                    bound.values[k.name] = arg.value
+                    continue
+                }
+                errors.append(.missingArgument(command: spec.id, argument: "a name after '\(k.keyword ?? k.name)'", at: arg.range))
+                return bound
+            }
+            if let label = arg.label {
+                if let p = spec.param(label.text) {
+                    if seen.contains(p.name) { errors.append(.duplicateArgument(p.name, at: label.range)); continue }
+                    seen.insert(p.name)
+                    bound.values[p.name] = arg.value
+                } else if spec.acceptsAnyNamedArgument {
+                    bound.extra.append((label, arg.value))
+                } else {
+                    errors.append(.unknownName(label.text, kind: .argument, candidates: spec.params.map(\.name),
+                                               context: "'\(spec.id)'", at: label.range))
+                }
+                continue
+            }
+            if case .word(let w, _) = arg.value, let p = spec.params.first(where: { $0.keyword == w }) {
+                if seen.contains(p.name) { errors.append(.duplicateArgument(p.name, at: arg.range)); continue }
+                seen.insert(p.name)
+                pendingKeyword = p
+                continue
+            }
+            while nextPositional < spec.params.count,
+                  !spec.params[nextPositional].isPositional || seen.contains(spec.params[nextPositional].name) {
+                nextPositional += 1
+            }
+            if nextPositional < spec.params.count {
+                let p = spec.params[nextPositional]
+                seen.insert(p.name)
+                bound.values[p.name] = arg.value
+                nextPositional += 1
+            } else if spec.variadic != nil {
+                bound.rest.append(arg.value)
+            } else {
+                errors.append(.tooManyArguments(command: spec.id, at: arg.range))
+                return bound
+            }
+        }
+        if let k = pendingKeyword {
+            errors.append(.missingArgument(command: spec.id, argument: "a name after '\(k.keyword ?? k.name)'",
+                                           at: c.arguments.last?.range ?? c.name.range))
+            return bound
+        }
+        for p in spec.params where p.isRequired && bound.values[p.name] == nil {
+            let how = p.keyword.map { "'\($0) NAME'" } ?? (p.isPositional ? p.name.uppercased() : "\(p.name)=")
+            errors.append(.missingArgument(command: spec.id, argument: "\(how) (\(p.type.summary))", at: c.name.range))
+        }
+        if let v = spec.variadic, v.isRequired, bound.rest.isEmpty {
+            errors.append(.missingArgument(command: spec.id, argument: "at least one of \(v.name) (\(v.type.summary))",
+                                           at: c.name.range))
+        }
+        return bound
+    }
+
+    /// Engine state and names a command creates.
+    mutating func applyEffects(_ b: BoundCommand) {
+        let spec = b.spec
+        for f in spec.produces { state.flags.insert(f) }
+        switch spec.id {
+        case "load retailrocket", "load rmtl": state.taskNames = ["ctr", "ctcvr"]
+        case "load kuairand", "restore": state.taskNames = nil
+        case "load csv":
+            if case .list(let items, _)? = b.values["labels"] {
+                state.taskNames = items.compactMap { if case .pair(let n, _, _) = $0 { return n.text } else { return nil } }
+            } else {
+                state.taskNames = nil
+            }
+        case "actor":
+            state.flags.subtract([.trainedActor, .critic, .trainedCritic])
+        case "critic":
+            state.flags.remove(.trainedCritic)
+        case "eval", "record result":
+            if let e = b.values["as"], let name = Checker.resultBase(e) { state.addResult(name) }
+        default: break
+        }
+        if spec.id == "restore" {
+            state.flags.formUnion(StateFlag.allCases)
+            state.resultsUnknown = true
+        }
+    }
+
+    static func resultBase(_ e: Expr) -> String? {
+        switch e {
+        case .word(let w, _): return w
+        case .indexed(let n, _, _): return n.text
+        case .variable: return nil
+        default: return nil
+        }
+    }
+
+    // MARK: - Values
+
+    mutating func checkValue(_ e: Expr, _ p: ParamSpec, command: String) {
+        let found = typeOf(e, resultNameContext: p.type == .newResult || p.type == .result || p.type == .any)
+        func wrong() {
+            report(.wrongType(argument: p.name, expected: p.type.summary, found: found.summary, at: e.range))
+        }
+        if found == .unknown { return }
+        switch p.type {
+        case .number, .positiveNumber, .fraction, .integer:
+            guard found == .number else { return wrong() }
+            guard let v = Checker.constant(e) else { return }
+            switch p.type {
+            case .positiveNumber where v <= 0:
+                report(.valueOutOfRange(argument: p.name, value: Value.format(v), allowed: "greater than 0", at: e.range))
+            case .fraction where v < 0 || v > 1:
+                report(.valueOutOfRange(argument: p.name, value: Value.format(v), allowed: "from 0 to 1", at: e.range))
+            case .integer(let min) where v != v.rounded() || v < Double(min) || v > 9.0e15:
+                report(.valueOutOfRange(argument: p.name, value: Value.format(v),
+                                               allowed: "a whole number ≥ \(min)", at: e.range))
+            default: break
+            }
+        case .duration:
+            if found != .duration { wrong() }
+        case .path:
+            if found != .string { wrong() }
+        case .choice(let allowed):
+            guard case .word(let w) = found else { return wrong() }
+            if let w, !allowed.contains(w) {
+                report(.unknownName(w, kind: .value, candidates: allowed, context: "'\(p.name)'", at: e.range))
+            }
+        case .model:
+            guard case .word(let w) = found else { return wrong() }
+            if let w, !modelNames.contains(w) {
+                report(.unknownName(w, kind: .model, candidates: modelNames, context: nil, at: e.range))
+            }
+        case .bool:
+            if found == .bool { return }
+            guard case .word(let w) = found else { return wrong() }
+            if let w, w != "true", w != "false" {
+                report(.unknownName(w, kind: .value, candidates: ["true", "false"], context: "'\(p.name)'", at: e.range))
+            }
+        case .integerList:
+            guard case .list(let element) = found, element == .number || element == .unknown else { return wrong() }
+            if case .list(let items, _) = e {
+                for item in items {
+                    if let v = Checker.constant(item), v != v.rounded() || v < 1 {
+                        report(.valueOutOfRange(argument: p.name, value: Value.format(v),
+                                                       allowed: "whole numbers ≥ 1", at: item.range))
+                    }
+                }
+            }
+        case .labelMap:
+            guard case .list(let items, _) = e else { return wrong() }
+            if items.isEmpty {
+                report(.invalidUse("'labels' needs at least one task, e.g. [ctr=is_click]", at: e.range))
+            }
+            for item in items {
+                guard case .pair = item else {
+                    report(.wrongType(argument: p.name, expected: "task=column pairs such as ctr=is_click",
+                                             found: typeOf(item).summary, at: item.range))
+                    continue
+                }
+            }
+        case .nameList:
+            guard case .list = found else { return wrong() }
+        case .newResult:
+            if found != .name, found != .string { if case .word = found {} else { wrong() } }
+        case .result:
+            checkResultReference(e)
+        case .any:
+            if command == "show" { checkShowTopic(e) }
+            if command == "help" { checkHelpTopic(e) }
+        }
+    }
+
+    mutating func checkResultReference(_ e: Expr) {
+        guard let base = Checker.resultBase(e), !state.resultsUnknown, !state.results.contains(base) else { return }
+        report(.unknownName(base, kind: .result, candidates: state.results, context: nil,
+                                   at: Checker.nameRange(e)))
+    }
+
+    static func nameRange(_ e: Expr) -> SourceRange {
+        if case .indexed(let n, _, _) = e { return n.range }
+        return e.range
+    }
+
+    mutating func checkShowTopic(_ e: Expr) {
+        guard case .word(let w, let r) = e else { return }
+        if showTopics.contains(w) || state.variables[w] != nil || state.results.contains(w) { return }
+        report(.unknownName(w, kind: .keyword, candidates: showTopics + state.variableOrder + state.results,
+                                   context: "'show'", at: r))
+    }
+
+    mutating func checkHelpTopic(_ e: Expr) {
+        guard case .word(let w, let r) = e else { return }
+        let topics = Commands.verbs() + Commands.verbs().flatMap(Commands.subs(of:)) + keywords
+        if !topics.contains(w) {
+            report(.unknownName(w, kind: .command, candidates: keywords + Commands.verbs(), context: nil, at: r))
+        }
+    }
+
+    /// The value of a constant numeric expression, or nil.
+    static func constant(_ e: Expr) -> Double? {
+        switch e {
+        case .number(let v, _, _): return v
+        case .negate(let inner, _): return constant(inner).map { -$0 }
+        case .binary(let op, let a, let b, _):
+            guard let x = constant(a), let y = constant(b) else { return nil }
+            switch op {
+            case .add: return x + y
+            case .subtract: return x - y
+            case .multiply: return x * y
+            case .divide: return y == 0 ? nil : x / y
+            default: return nil
+            }
+        default: return nil
+        }
+    }
+
+    // MARK: - Expressions
+
+    /// The static type of `e`, reporting unknown variables and bad result paths on the way.
+    mutating func typeOf(_ e: Expr, resultNameContext: Bool = false) -> StaticType {
+        switch e {
+        case .number(_, let unit, _): return unit == .duration ? .duration : .number
+        case .string: return .string
+        case .word(let w, _):
+            if w == "true" || w == "false" { return resultNameContext ? .word(w) : .bool }
+            return .word(w)
+        case .variable(let name, let r):
+            if let t = state.variables[name] { return t }
+            report(.unknownName(name, kind: .variable, candidates: state.variableOrder, context: nil, at: r))
+            return .unknown
+        case .indexed(_, let index, _):
+            _ = typeOf(index)
+            return .name
+        case .path(let base, let members, let r):
+            checkPath(base, members, r)
+            return .number
+        case .list(let items, _):
+            var element: StaticType?
+            for item in items {
+                let t = typeOf(item)
+                if element == nil { element = t } else if element != t {
+                    if case .word = t, case .word = element! { element = .word(nil) } else { element = .unknown }
+                }
+            }
+            return .list(element ?? .unknown)
+        case .pair(_, let v, _):
+            _ = typeOf(v)
+            return .unknown
+        case .negate(let inner, _):
+            let t = typeOf(inner)
+            if t != .number, t != .duration, t != .unknown {
+                report(.wrongType(argument: "-", expected: "a number", found: t.summary, at: inner.range))
+                return .unknown
+            }
+            return t
+        case .binary(let op, let a, let b, _):
+            let ta = typeOf(a), tb = typeOf(b)
+            if op.isLogical {
+                for (t, x) in [(ta, a), (tb, b)] where t != .bool && t != .unknown {
+                    report(.wrongType(argument: op.rawValue, expected: "a comparison", found: t.summary, at: x.range))
+                }
+                return .bool
+            }
+            let numeric: (StaticType) -> Bool = { $0 == .number || $0 == .duration || $0 == .unknown }
+            if op == .equal || op == .notEqual { return .bool }
+            for (t, x) in [(ta, a), (tb, b)] where !numeric(t) {
+                report(.wrongType(argument: op.rawValue, expected: "a number", found: t.summary, at: x.range))
+                return op.isComparison ? .bool : .unknown
+            }
+            if op.isComparison { return .bool }
+            if ta == .duration || tb == .duration { return .duration }
+            return ta == .unknown || tb == .unknown ? .unknown : .number
+        }
+    }
+
+    /// `RESULT.TASK.METRIC`, e.g. `esmm.ctr.auc` or `esmm[1].ctr.auc`.
+    mutating func checkPath(_ base: Expr, _ members: [Name], _ r: SourceRange) {
+        if case .indexed(_, let index, _) = base { _ = typeOf(index) }
+        guard let name = Checker.resultBase(base) else { return }
+        if !state.results.contains(name), !state.resultsUnknown {
+            report(.unknownName(name, kind: .result, candidates: state.results, context: nil,
+                                       at: Checker.nameRange(base)))
+            return
+        }
+        guard members.count == 2 else {
+            report(.invalidUse("a result path is RESULT.TASK.METRIC, e.g. \(name).ctr.auc", at: r))
+            return
+        }
+        if let tasks = state.taskNames, !tasks.contains(members[0].text) {
+            report(.unknownName(members[0].text, kind: .task, candidates: tasks, context: nil, at: members[0].range))
+        }
+        if !metricNames.contains(members[1].text) {
+            report(.unknownName(members[1].text, kind: .metric, candidates: metricNames, context: nil,
+                                       at: members[1].range))
+        }
+    }
+}

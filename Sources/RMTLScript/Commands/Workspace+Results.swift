@@ -1,0 +1,204 @@
+import Foundation
+
+// MARK: - record (hidden), compare, show results, export results
+extension Workspace {
+    /// `record result as NAME TASK=[auc, logloss, slogloss] …` (hidden; tests and hand-entered numbers).
+    public func record(_ result: EvalResult) {
+        store(result)
+        say("stored \(result.name)")
+    }
+
+    /// `record epoch phase= loss= q= TASK=auc …` (hidden; tests of plots).
+    public func record(_ epoch: EpochRecord) {
+        history.append(epoch)
+    }
+
+    static func metricHeader(_ m: String) -> String {
+        switch m {
+        case "auc": return "AUC"
+        case "logloss": return "Logloss"
+        default: return "s-Logloss"
+        }
+    }
+
+    /// Task names over `results`, in first-seen order.
+    static func taskOrder(_ results: [EvalResult]) -> [String] {
+        var tasks: [String] = []
+        for r in results { for t in r.tasks where !tasks.contains(t.task) { tasks.append(t.task) } }
+        return tasks
+    }
+
+    /// `compare A B …`: one column per name. A name that is a group of several results shows
+    /// mean ± std (n); every column after the first also shows the two-sided Welch t-test p-value
+    /// against the first when both have at least 2 results.
+    public func compare(_ names: [(base: String, index: String?)], metrics: [String]) throws {
+        var groups: [(String, [EvalResult])] = []
+        for n in names {
+            let rs = results(named: n.base, index: n.index)
+            let label = n.index.map { "\(n.base)[\($0)]" } ?? n.base
+            guard !rs.isEmpty else { throw WorkspaceError.failed("no result named '\(label)'") }
+            groups.append((label, rs))
+        }
+        let tasks = Workspace.taskOrder(groups.flatMap(\.1))
+        var rows: [[String]] = []
+        for task in tasks {
+            for metric in metrics {
+                var row = [task, Workspace.metricHeader(metric)]
+                let baseline = groups[0].1.compactMap { $0.metrics(task)?.value(metric) }
+                for (i, (_, rs)) in groups.enumerated() {
+                    let values = rs.compactMap { $0.metrics(task)?.value(metric) }
+                    var cell = Workspace.summary(values)
+                    if i > 0, let w = Statistics.welch(values, baseline) { cell += "  " + Workspace.formatP(w.p) }
+                    row.append(cell)
+                }
+                rows.append(row)
+            }
+        }
+        let header = ["task", "metric"] + groups.map { g in g.1.count > 1 ? "\(g.0) (n=\(g.1.count))" : g.0 }
+        emit(.table(Table(header: header, rows: rows, rightAligned: Set(2..<header.count))))
+        if groups.count > 1, groups.contains(where: { $0.1.count > 1 }) {
+            say("mean ± sample std over runs; p: two-sided Welch t-test against \(groups[0].0)")
+        }
+    }
+
+    /// `0.7282` for one value, `0.7282 ± 0.0011` for several, `-` for none.
+    static func summary(_ values: [Double]) -> String {
+        switch values.count {
+        case 0: return "-"
+        case 1: return String(format: "%.4f", values[0])
+        default:
+            return String(format: "%.4f ± %.4f", Statistics.mean(values), Statistics.standardDeviation(values))
+        }
+    }
+
+    static func formatP(_ p: Double) -> String {
+        if p.isNaN { return "p=n/a" }
+        if p < 0.001 { return "p<0.001" }
+        return String(format: "p=%.3f", p)
+    }
+
+    /// `show results`: every stored result, one row per result and task.
+    public func showResults() {
+        guard !results.isEmpty else {
+            say("no results yet: store one with 'eval test as NAME'")
+            return
+        }
+        emit(.table(resultTable(results)))
+    }
+
+    /// `show NAME` for a result or group.
+    public func showResult(base: String, index: String?) throws {
+        let rs = results(named: base, index: index)
+        guard !rs.isEmpty else { throw WorkspaceError.failed("no result named '\(base)'") }
+        emit(.table(resultTable(rs)))
+        if rs.count > 1 { try compare([(base, index)], metrics: metricNames) }
+    }
+
+    func resultTable(_ rs: [EvalResult]) -> Table {
+        var rows: [[String]] = []
+        for r in rs {
+            for (k, t) in r.tasks.enumerated() {
+                rows.append([k == 0 ? r.name : "", k == 0 ? String(r.seed) : "", t.task,
+                             String(format: "%.4f", t.auc), String(format: "%.4f", t.logLoss),
+                             String(format: "%.4f", t.sessionLogLoss)])
+            }
+        }
+        return Table(header: ["result", "seed", "task", "AUC", "Logloss", "s-Logloss"], rows: rows,
+                     rightAligned: [1, 3, 4, 5])
+    }
+
+    /// The JSON document `export results` writes.
+    public struct ResultsExport: Encodable {
+        public var rmtlVersion: String
+        public var seed: UInt64
+        public var threads: Int
+        public var config: [String: String]
+        public var dataSource: String?
+        public var dataFingerprint: String?
+        public var actor: ActorSettings?
+        public var training: TrainSettings?
+        public var critic: CriticSettings?
+        public var results: [ExportedResult]
+        public var groups: [ExportedGroup]
+
+        enum CodingKeys: String, CodingKey {
+            case rmtlVersion, seed, threads, config, dataSource, dataFingerprint, actor, training, critic, results, groups
+        }
+
+        /// Every key is always present; unknown values are `null` (not left out).
+        public func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(rmtlVersion, forKey: .rmtlVersion)
+            try c.encode(seed, forKey: .seed)
+            try c.encode(threads, forKey: .threads)
+            try c.encode(config, forKey: .config)
+            try c.encode(dataSource, forKey: .dataSource)
+            try c.encode(dataFingerprint, forKey: .dataFingerprint)
+            try c.encode(actor, forKey: .actor)
+            try c.encode(training, forKey: .training)
+            try c.encode(critic, forKey: .critic)
+            try c.encode(results, forKey: .results)
+            try c.encode(groups, forKey: .groups)
+        }
+    }
+
+    public struct ExportedResult: Encodable {
+        public var name: String
+        public var group: String
+        public var index: String?
+        public var seed: UInt64
+        public var split: String
+        public var model: String?
+        /// task → metric → value
+        public var metrics: [String: [String: Double]]
+    }
+
+    public struct ExportedGroup: Encodable {
+        public var name: String
+        public var count: Int
+        /// task → metric → {mean, std}
+        public var metrics: [String: [String: [String: Double]]]
+    }
+
+    /// Builds the export document (also used by tests).
+    public func makeExport() -> ResultsExport {
+        let exported = results.map { r in
+            ExportedResult(name: r.name, group: r.base, index: r.index, seed: r.seed, split: r.split, model: r.model,
+                           metrics: Dictionary(r.tasks.map { t in
+                               (t.task, ["auc": t.auc, "logloss": t.logLoss, "slogloss": t.sessionLogLoss])
+                           }, uniquingKeysWith: { $1 }))
+        }
+        let groups = resultGroups.map { base -> ExportedGroup in
+            let rs = results.filter { $0.base == base }
+            var metrics: [String: [String: [String: Double]]] = [:]
+            for task in Workspace.taskOrder(rs) {
+                for m in metricNames {
+                    let v = rs.compactMap { $0.metrics(task)?.value(m) }
+                    metrics[task, default: [:]][m] = ["mean": Statistics.mean(v), "std": Statistics.standardDeviation(v)]
+                }
+            }
+            return ExportedGroup(name: base, count: rs.count, metrics: metrics)
+        }
+        return ResultsExport(rmtlVersion: rmtlVersion, seed: seed, threads: threads,
+                             config: Dictionary(config, uniquingKeysWith: { $1 }), dataSource: dataSource,
+                             dataFingerprint: dataFingerprint, actor: actorSettings, training: lastTraining,
+                             critic: criticSettings, results: exported, groups: groups)
+    }
+
+    /// `export results "file.json"`: written atomically (temporary file, then rename).
+    public func exportResults(to path: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        let data: Data
+        do { data = try encoder.encode(makeExport()) } catch { throw WorkspaceError.failed("cannot encode results: \(error)") }
+        try Workspace.writeAtomically(data, to: path)
+        say("wrote \(results.count) result\(results.count == 1 ? "" : "s") to \(path)")
+    }
+
+    static func writeAtomically(_ data: Data, to path: String) throws {
+        do { try data.write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
+            throw WorkspaceError.io("write", path: path)
+        }
+    }
+}

@@ -1,0 +1,52 @@
+import RMTL
+import Foundation
+
+// MARK: - seed, threads, and the hidden test commands sleep / spin
+extension Workspace {
+    /// `seed N`: one seed for data order, init, dropout and replay sampling.
+    public func setSeed(_ value: UInt64) {
+        seed = value
+        setConfig("seed", String(value))
+        say("seed \(value)")
+    }
+
+    /// `threads N`. ENGINE: also set the engine's worker count (and OpenBLAS to 1 thread) here.
+    public func setThreads(_ count: Int) {
+        threads = count
+        setConfig("threads", String(count))
+        say("threads \(count)")
+    }
+
+    /// `sleep SECONDS` (hidden): waits, polling `Interrupt.check()` every 10 ms.
+    public func sleep(seconds: Double) throws {
+        let end = Date().addingTimeInterval(seconds)
+        while Date() < end {
+            do { try Interrupt.check() } catch { throw WorkspaceError.interrupted }
+            usleep(10_000)
+        }
+    }
+
+    /// `spin SECONDS` (hidden): a busy loop with a progress line, polling `Interrupt.check()`,
+    /// standing in for a training loop in prompt tests.
+    public func spin(seconds: Double) throws {
+        let start = Date()
+        var x = 0.0
+        var step = 0
+        while Date().timeIntervalSince(start) < seconds {
+            for k in 0..<20_000 { x += Double(k & 7) * 1e-9 }
+            step += 1
+            do { try Interrupt.check() } catch {
+                progress.finish()
+                throw WorkspaceError.interrupted
+            }
+            if step % 64 == 0 {
+                let elapsed = Date().timeIntervalSince(start)
+                progress.update(ProgressReporter.line(epoch: 1, epochs: 1, step: step, steps: nil,
+                                              rowsPerSecond: Double(step) * 2048 / max(elapsed, 1e-9),
+                                              loss: 1 / (1 + x), eta: max(0, seconds - elapsed)))
+            }
+        }
+        progress.finish()
+        say("spun \(step) steps")
+    }
+}

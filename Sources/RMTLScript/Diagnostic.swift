@@ -1,0 +1,232 @@
+/// Turns a `ScriptError` into the text users see. All wording lives here.
+///
+/// ```
+/// scripts/rr-esmm.rmtl:7:7: error: unknown model 'esm'
+///     7 | actor esm bottom=[256, 128]
+///       |       ^~~
+/// hint: did you mean 'esmm'? (models: single, sharedbottom, esmm, omoe, mmoe, ple, aitm)
+/// ```
+public struct Diagnostic: Sendable {
+    public let error: ScriptError
+
+    public init(_ error: ScriptError) { self.error = error }
+
+    /// `file:line:col`
+    public var location: String { error.range.description }
+
+    /// The one-line message after `error: `.
+    public var message: String {
+        switch error {
+        case .unexpectedCharacter(let c, _):
+            return "unexpected character '\(c)'"
+        case .invalidUTF8(let b, _):
+            return "invalid UTF-8 byte 0x\(String(b, radix: 16, uppercase: true))"
+        case .unterminatedString:
+            return "unterminated string: expected '\"' before the end of the line"
+        case .invalidEscape(let e, _):
+            return "invalid escape '\(e)' in string"
+        case .unknownNumberSuffix(let s, _):
+            return "unknown number suffix '\(s)'"
+        case .numberOutOfRange:
+            return "number is too large"
+        case .missingVariableName:
+            return "expected a variable name after '$'"
+        case .lineTooLong(let line, let bytes, let limit, _):
+            return "line \(line) is too long (\(bytes) bytes; the limit is \(limit))"
+        case .expected(let what, let found, _):
+            return "expected \(what), found \(found)"
+        case .unexpectedEndOfInput(let expected, let opener, _):
+            if let opener, expected.hasPrefix("'}'") || expected.hasPrefix("'{'") {
+                return "expected \(expected) at line \(opener.line)"
+            }
+            if let opener { return "expected \(expected) to close '\(opener.text.prefix(1))' at line \(opener.line)" }
+            return "expected \(expected) before the end of the input"
+        case .nestingTooDeep(let limit, _):
+            return "nesting is too deep (the limit is \(limit) levels)"
+        case .includeNotFound(let path, _, _):
+            return "cannot find included file '\(path)'"
+        case .includeCycle(let path, _):
+            return "'\(path)' includes itself"
+        case .includeNeedsString:
+            return "'include' needs a file name in quotes"
+        case .unknownName(let name, let kind, _, let context, _):
+            let what: String
+            switch kind {
+            case .command: what = "command"
+            case .subcommand: what = "subcommand"
+            case .argument: what = "argument"
+            case .model: what = "model"
+            case .result: what = "result"
+            case .variable: what = "variable"
+            case .task: what = "task"
+            case .metric: what = "metric"
+            case .keyword: what = "word"
+            case .value: what = "value"
+            }
+            let shown = kind == .variable ? "$" + name : name
+            if let context { return "unknown \(what) '\(shown)' for \(context)" }
+            return "unknown \(what) '\(shown)'"
+        case .wrongType(let argument, let expected, let found, _):
+            return "'\(argument)' expects \(expected), found \(found)"
+        case .missingArgument(let command, let argument, _):
+            return "'\(command)' needs \(argument)"
+        case .tooManyArguments(let command, _):
+            return "too many arguments for '\(command)'"
+        case .duplicateArgument(let name, _):
+            return "argument '\(name)' is given twice"
+        case .valueOutOfRange(let argument, let value, let allowed, _):
+            return "'\(argument)' must be \(allowed), found \(value)"
+        case .missingState(let command, let needs, _):
+            return "'\(command)' needs \(Diagnostic.describe(needs))"
+        case .invalidUse(let text, _):
+            return text
+        case .commandUnavailable(let command, _):
+            return "'\(command)' is not available yet in this build"
+        case .runtime(let text, _):
+            return text
+        case .assertionFailed(let expression, _, _):
+            return "assertion failed: \(expression)"
+        case .interrupted:
+            return "interrupted"
+        case .io(let text, let path, _):
+            return "cannot \(text) '\(path)'"
+        }
+    }
+
+    /// What to do about it, or nil.
+    public var hint: String? {
+        switch error {
+        case .unknownName(let name, let kind, let candidates, _, _):
+            let suggestion = Suggestion.nearest(name, in: candidates)
+            let listed = candidates.count <= 12 && !candidates.isEmpty
+            let plural: String
+            switch kind {
+            case .command: plural = "commands"
+            case .subcommand: plural = "allowed"
+            case .argument: plural = "arguments"
+            case .model: plural = "models"
+            case .result: plural = "results"
+            case .variable: plural = "variables"
+            case .task: plural = "tasks"
+            case .metric: plural = "metrics"
+            case .keyword, .value: plural = "allowed"
+            }
+            let prefix = kind == .variable ? "$" : ""
+            let list = listed ? " (\(plural): \(candidates.map { prefix + $0 }.joined(separator: ", ")))" : ""
+            if let suggestion { return "did you mean '\(prefix)\(suggestion)'?\(list)" }
+            if listed { return "\(plural): \(candidates.map { prefix + $0 }.joined(separator: ", "))" }
+            if kind == .result, candidates.isEmpty { return "no results yet: name one with 'eval test as NAME'" }
+            if kind == .variable, candidates.isEmpty { return "define it first with 'let \(name) = …'" }
+            return nil
+        case .missingState(_, let needs, _):
+            switch needs {
+            case .data: return "load a dataset first ('load', 'generate' then 'load', or 'restore')"
+            case .sessions: return "cut sessions first with 'sessionize'"
+            case .splits: return "split the data first, e.g. 'split time 0.6 0.2 0.2'"
+            case .actor: return "build an actor first, e.g. 'actor esmm'"
+            case .trainedActor: return "train the actor first with 'train actor' (or 'restore' a saved state)"
+            case .critic: return "build the critics first with 'critic'"
+            case .trainedCritic: return "train the critics first with 'train critic'"
+            }
+        case .includeNotFound(_, let searched, _):
+            return "looked in: " + searched.joined(separator: ", ")
+        case .unexpectedEndOfInput(_, let opener?, _) where opener.text.hasPrefix("for"):
+            return "every 'for … {' needs a matching '}'"
+        case .expected(_, let found, _) where found == "'/'" || found == "'.'":
+            return "put file names in quotes, e.g. \"data/retailrocket\""
+        case .commandUnavailable:
+            return "the engine part of this command has not been merged yet"
+        case .unknownNumberSuffix:
+            return "suffixes: k, M, G (counts); ms, s, m, h, d (durations)"
+        case .nestingTooDeep:
+            return "split the script into smaller blocks"
+        case .interrupted:
+            return nil
+        default:
+            return nil
+        }
+    }
+
+    static func describe(_ flag: StateFlag) -> String {
+        switch flag {
+        case .data: return "a loaded dataset"
+        case .sessions: return "sessions"
+        case .splits: return "a train/val/test split"
+        case .actor: return "an actor"
+        case .trainedActor: return "a trained actor"
+        case .critic: return "critics"
+        case .trainedCritic: return "trained critics"
+        }
+    }
+
+    /// Extra lines after the caret (the two sides of a failed assert).
+    var details: [String] {
+        if case .assertionFailed(_, let sides, _) = error {
+            let width = sides.map(\.0.count).max() ?? 0
+            return sides.map { "  \($0.0.padding(toLength: width, withPad: " ", startingAt: 0)) = \($0.1)" }
+        }
+        return []
+    }
+
+    /// The full text: location and message, the source line with a caret under the range, extra
+    /// detail lines, then the hint. Ends without a newline.
+    public func rendered() -> String {
+        let r = error.range
+        var lines = ["\(location): error: \(message)"]
+        lines += Diagnostic.sourceExcerpt(r)
+        lines += details
+        if let hint { lines.append("hint: \(hint)") }
+        return lines.joined(separator: "\n")
+    }
+
+    /// `    7 | actor esm` and `      |       ^~~`. Long lines are shown as a window around the range.
+    static func sourceExcerpt(_ r: SourceRange) -> [String] {
+        let file = r.file
+        guard !file.bytes.isEmpty else { return [] }
+        let line = r.line
+        let lineBytes = file.lineRange(line)
+        let start = min(max(r.start, lineBytes.lowerBound), lineBytes.upperBound)
+        let end = min(max(r.end, start), lineBytes.upperBound)
+        // a window of at most ~120 bytes keeps a 1 MB line readable
+        var windowStart = lineBytes.lowerBound
+        var windowEnd = lineBytes.upperBound
+        var leftCut = false, rightCut = false
+        if windowEnd - windowStart > 160 {
+            windowStart = max(lineBytes.lowerBound, start - 60)
+            windowEnd = min(lineBytes.upperBound, max(end, start + 1) + 60)
+            while windowStart > lineBytes.lowerBound, file.bytes[windowStart] & 0xC0 == 0x80 { windowStart -= 1 }
+            while windowEnd < lineBytes.upperBound, file.bytes[windowEnd] & 0xC0 == 0x80 { windowEnd += 1 }
+            leftCut = windowStart > lineBytes.lowerBound
+            rightCut = windowEnd < lineBytes.upperBound
+        }
+        let number = String(line)
+        let gutter = String(repeating: " ", count: number.count)
+        var text = (leftCut ? "…" : "") + file.text(windowStart..<windowEnd) + (rightCut ? "…" : "")
+        text = text.replacingControlCharacters()
+        var marker = leftCut ? " " : ""
+        var i = windowStart
+        while i < start {
+            if file.bytes[i] & 0xC0 != 0x80 { marker += file.bytes[i] == 0x09 ? "\t" : " " }
+            i += 1
+        }
+        var width = 0
+        i = start
+        while i < min(end, windowEnd) {
+            if file.bytes[i] & 0xC0 != 0x80 { width += 1 }
+            i += 1
+        }
+        marker += "^" + String(repeating: "~", count: max(0, width - 1))
+        return ["    \(number) | \(text)", "    \(gutter) | \(marker)"]
+    }
+}
+
+extension String {
+    /// Shows control characters other than tab as U+FFFD so a caret line stays aligned.
+    func replacingControlCharacters() -> String {
+        var out = String.UnicodeScalarView()
+        for s in unicodeScalars {
+            if s.value < 0x20 && s != "\t" || s.value == 0x7F { out.append("\u{FFFD}") } else { out.append(s) }
+        }
+        return String(out)
+    }
+}

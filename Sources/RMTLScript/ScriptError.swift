@@ -1,0 +1,82 @@
+/// The kinds of names a script refers to, for "unknown …" errors and suggestions.
+public enum NameKind: String, Sendable, Equatable {
+    case command, subcommand, argument, model, result, variable, task, metric, keyword
+    case value  // an allowed word of an argument, e.g. `mode=paper`
+}
+
+/// Engine state a command needs or produces; the checker tracks it to find impossible orders.
+public enum StateFlag: String, Sendable, Equatable, CaseIterable {
+    case data, sessions, splits, actor, trainedActor, critic, trainedCritic
+}
+
+/// A problem found in a script, and where it is. Errors are data: no prose here.
+/// The wording lives in one place, `Diagnostic.swift`.
+public enum ScriptError: Error, Equatable, Sendable {
+    // MARK: lexer
+    case unexpectedCharacter(String, at: SourceRange)
+    case invalidUTF8(UInt8, at: SourceRange)
+    case unterminatedString(at: SourceRange)
+    case invalidEscape(String, at: SourceRange)
+    case unknownNumberSuffix(String, at: SourceRange)
+    case numberOutOfRange(at: SourceRange)
+    case missingVariableName(at: SourceRange)
+    case lineTooLong(line: Int, bytes: Int, limit: Int, at: SourceRange)
+    // MARK: parser
+    case expected(String, found: String, at: SourceRange)
+    /// Input ended inside a block, list or continued line; the prompt reads another line.
+    case unexpectedEndOfInput(expected: String, opener: SourceRange?, at: SourceRange)
+    case nestingTooDeep(limit: Int, at: SourceRange)
+    // MARK: includes
+    case includeNotFound(String, searched: [String], at: SourceRange)
+    case includeCycle(String, at: SourceRange)
+    case includeNeedsString(at: SourceRange)
+    // MARK: checker
+    case unknownName(String, kind: NameKind, candidates: [String], context: String?, at: SourceRange)
+    case wrongType(argument: String, expected: String, found: String, at: SourceRange)
+    case missingArgument(command: String, argument: String, at: SourceRange)
+    case tooManyArguments(command: String, at: SourceRange)
+    case duplicateArgument(String, at: SourceRange)
+    case valueOutOfRange(argument: String, value: String, allowed: String, at: SourceRange)
+    case missingState(command: String, needs: StateFlag, at: SourceRange)
+    case invalidUse(String, at: SourceRange)
+    // MARK: runtime
+    case commandUnavailable(command: String, at: SourceRange)
+    case runtime(String, at: SourceRange)
+    case assertionFailed(expression: String, sides: [(String, String)], at: SourceRange)
+    case interrupted(at: SourceRange)
+    case io(String, path: String, at: SourceRange)
+
+    public static func == (a: ScriptError, b: ScriptError) -> Bool {
+        Diagnostic(a).rendered() == Diagnostic(b).rendered()
+    }
+
+    /// Where the problem is.
+    public var range: SourceRange {
+        switch self {
+        case .unexpectedCharacter(_, let r), .invalidUTF8(_, let r), .unterminatedString(let r),
+            .invalidEscape(_, let r), .unknownNumberSuffix(_, let r), .numberOutOfRange(let r),
+            .missingVariableName(let r), .lineTooLong(_, _, _, let r), .expected(_, _, let r),
+            .unexpectedEndOfInput(_, _, let r), .nestingTooDeep(_, let r), .includeNotFound(_, _, let r),
+            .includeCycle(_, let r), .includeNeedsString(let r), .unknownName(_, _, _, _, let r),
+            .wrongType(_, _, _, let r), .missingArgument(_, _, let r), .tooManyArguments(_, let r),
+            .duplicateArgument(_, let r), .valueOutOfRange(_, _, _, let r), .missingState(_, _, let r),
+            .invalidUse(_, let r), .commandUnavailable(_, let r), .runtime(_, let r),
+            .assertionFailed(_, _, let r), .interrupted(let r), .io(_, _, let r):
+            return r
+        }
+    }
+
+    /// True when more input could complete the script (the prompt then asks for another line).
+    public var isIncompleteInput: Bool {
+        if case .unexpectedEndOfInput = self { return true }
+        return false
+    }
+
+    /// True for errors raised while running (exit 70), false for static ones (exit 65).
+    public var isRuntime: Bool {
+        switch self {
+        case .commandUnavailable, .runtime, .assertionFailed, .interrupted, .io: return true
+        default: return false
+        }
+    }
+}

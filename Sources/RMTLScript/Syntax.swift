@@ -1,0 +1,76 @@
+/// A name as written, with where it was written.
+public struct Name: Sendable, Equatable {
+    public var text: String
+    public var range: SourceRange
+}
+
+public enum BinaryOperator: String, Sendable, Equatable {
+    case add = "+", subtract = "-", multiply = "*", divide = "/"
+    case less = "<", lessEqual = "<=", greater = ">", greaterEqual = ">=", equal = "==", notEqual = "!="
+    case and, or
+
+    var isComparison: Bool {
+        switch self {
+        case .less, .lessEqual, .greater, .greaterEqual, .equal, .notEqual: return true
+        default: return false
+        }
+    }
+    var isLogical: Bool { self == .and || self == .or }
+}
+
+/// An expression or command argument value.
+public indirect enum Expr: Sendable, Equatable {
+    case number(Double, NumberLiteral.Unit, SourceRange)
+    case string(String, SourceRange)
+    case word(String, SourceRange)
+    case variable(String, SourceRange)
+    /// `esmm[$s]`: a result name with an index (results repeated over seeds).
+    case indexed(Name, Expr, SourceRange)
+    /// `esmm.ctr.auc`, `esmm[1].ctr.auc`: a base (word or indexed) and member names.
+    case path(Expr, [Name], SourceRange)
+    case list([Expr], SourceRange)
+    /// `ctr=is_click` inside a list.
+    case pair(Name, Expr, SourceRange)
+    case negate(Expr, SourceRange)
+    case binary(BinaryOperator, Expr, Expr, SourceRange)
+
+    public var range: SourceRange {
+        switch self {
+        case .number(_, _, let r), .string(_, let r), .word(_, let r), .variable(_, let r),
+            .indexed(_, _, let r), .path(_, _, let r), .list(_, let r), .pair(_, _, let r),
+            .negate(_, let r), .binary(_, _, _, let r):
+            return r
+        }
+    }
+}
+
+/// One argument of a command: a value, or `name=value`.
+public struct ArgumentSyntax: Sendable, Equatable {
+    public var label: Name?
+    public var value: Expr
+    public var range: SourceRange { label.map { $0.range.union(value.range) } ?? value.range }
+}
+
+/// `WORD { argument }`.
+public struct CommandSyntax: Sendable, Equatable {
+    public var name: Name
+    public var arguments: [ArgumentSyntax]
+    public var range: SourceRange
+}
+
+/// One statement. Includes are resolved after parsing (`Program`), which fills `body`.
+public indirect enum Statement: Sendable, Equatable {
+    case command(CommandSyntax)
+    case letBinding(Name, Expr, SourceRange)
+    case forLoop(variable: Name, values: Expr, body: [Statement], SourceRange)
+    case include(path: Expr, body: [Statement]?, SourceRange)
+    case assertion(Expr, SourceRange)
+
+    public var range: SourceRange {
+        switch self {
+        case .command(let c): return c.range
+        case .letBinding(_, _, let r), .forLoop(_, _, _, let r), .include(_, _, let r), .assertion(_, let r):
+            return r
+        }
+    }
+}

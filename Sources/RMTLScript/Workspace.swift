@@ -1,0 +1,148 @@
+import Foundation
+import RMTL
+
+/// Why a workspace command failed. The interpreter renders it at the command's position.
+public enum WorkspaceError: Error, Equatable, Sendable {
+    /// The engine part of this command is not merged yet.
+    case unavailable(String)
+    /// The command ran and failed (bad data, impossible settings…).
+    case failed(String)
+    /// A file could not be read or written: the operation ("read", "write") and the path.
+    case io(String, path: String)
+    case interrupted
+}
+
+/// `actor MODEL …` settings (rmtl-reference.md §2.2).
+public struct ActorSettings: Sendable, Equatable, Codable {
+    public var model: String
+    public var embedDim = 128
+    public var bottom = [512, 256]
+    public var tower = [128, 64]
+    public var experts = 8
+    public var dropout = 0.2
+    public init(model: String) { self.model = model }
+}
+
+/// `train actor …` / `train rmtl …` settings (rmtl-reference.md §2.4).
+public struct TrainSettings: Sendable, Equatable, Codable {
+    public var epochs = 1000
+    public var batchSize = 2048
+    public var learningRate = 1e-3
+    public var weightDecay = 1e-6
+    public var patience = 2
+    public var shuffle = false
+    public init() {}
+}
+
+/// `critic …` settings (rmtl-reference.md §3.5, §8).
+public struct CriticSettings: Sendable, Equatable, Codable {
+    public var gamma = 0.95
+    public var tau = 0.2
+    public var learningRate = 1e-3
+    /// `paper` or `code`: which side of the paper/code differences to follow.
+    public var mode = "paper"
+    public init() {}
+}
+
+/// One epoch of training, kept for `plot` and reports.
+public struct EpochRecord: Sendable, Equatable, Codable {
+    /// `actor`, `critic`, `rmtl` or `ddpg`.
+    public var phase: String
+    /// 1-based within its phase run.
+    public var epoch: Int
+    public var loss: Double?
+    /// Validation AUC per task, in task order.
+    public var auc: [String: Double]
+    public var taskOrder: [String]
+    /// Critics' mean Q.
+    public var q: Double?
+
+    public init(phase: String, epoch: Int, loss: Double? = nil, auc: [(String, Double)] = [], q: Double? = nil) {
+        self.phase = phase
+        self.epoch = epoch
+        self.loss = loss
+        self.auc = Dictionary(auc, uniquingKeysWith: { $1 })
+        self.taskOrder = auc.map(\.0)
+        self.q = q
+    }
+}
+
+/// Everything a session holds between commands, and the one place the language calls the engine.
+///
+/// One method per command, in `Commands/`. Methods whose engine part is not merged throw
+/// `WorkspaceError.unavailable`; they never pretend to succeed.
+public final class Workspace {
+    // MARK: state
+    public var seed: UInt64 = 2022
+    public var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    /// The loaded table (before the split), or nil.
+    public var dataset: Dataset?
+    public var splits: DatasetSplits?
+    /// Where the data came from (`load` arguments), for summaries and exports.
+    public var dataSource: String?
+    public var actorSettings: ActorSettings?
+    public var lastTraining: TrainSettings?
+    public var criticSettings: CriticSettings?
+    public var isActorTrained = false
+    public var isCriticTrained = false
+    /// Named results in the order they were stored (a re-used name replaces in place).
+    public private(set) var results: [EvalResult] = []
+    /// Per-epoch metrics of every training run, in order.
+    public var history: [EpochRecord] = []
+    /// Settings in the order they were made, for exports and reports (`name` → value text).
+    public private(set) var config: [(String, String)] = []
+
+    /// Receives command output (text, tables, charts).
+    public var emit: (OutputItem) -> Void
+    /// ProgressReporter lines for long work.
+    public var progress: ProgressReporter
+
+    public init(emit: @escaping (OutputItem) -> Void = { _ in }, progress: ProgressReporter? = nil) {
+        self.emit = emit
+        self.progress = progress ?? ProgressReporter(isTerminal: false, write: { _ in })
+    }
+
+    func say(_ text: String) { emit(.text(text)) }
+
+    /// Records a setting for exports (replacing an earlier value of the same name).
+    public func setConfig(_ name: String, _ value: String) {
+        if let i = config.firstIndex(where: { $0.0 == name }) { config[i].1 = value } else { config.append((name, value)) }
+    }
+
+    /// Engine state flags, for checking prompt input against what really exists.
+    public var stateFlags: Set<StateFlag> {
+        var f: Set<StateFlag> = []
+        if dataset != nil || splits != nil { f.insert(.data) }
+        if splits != nil { f.formUnion([.sessions, .splits]) }
+        if actorSettings != nil { f.insert(.actor) }
+        if isActorTrained { f.insert(.trainedActor) }
+        if criticSettings != nil { f.insert(.critic) }
+        if isCriticTrained { f.insert(.trainedCritic) }
+        return f
+    }
+
+    /// Task names of the loaded data, or nil.
+    public var taskNames: [String]? { splits?.train.taskNames ?? dataset?.taskNames }
+
+    // MARK: results
+
+    /// Stores `result` under its name, replacing an earlier one of the same name in place.
+    public func store(_ result: EvalResult) {
+        if let i = results.firstIndex(where: { $0.name == result.name }) { results[i] = result } else { results.append(result) }
+    }
+
+    /// Result group names (bases) in first-stored order.
+    public var resultGroups: [String] {
+        var seen: [String] = []
+        for r in results where !seen.contains(r.base) { seen.append(r.base) }
+        return seen
+    }
+
+    /// The results a name refers to: `esmm[2]` one result; `esmm` the result of that exact name,
+    /// or else every result of the group.
+    public func results(named base: String, index: String? = nil) -> [EvalResult] {
+        if let index { return results.filter { $0.base == base && $0.index == index } }
+        if let exact = results.first(where: { $0.base == base && $0.index == nil }) { return [exact] }
+        return results.filter { $0.base == base }
+    }
+}

@@ -1,0 +1,177 @@
+import RMTL
+import Foundation
+import Testing
+import RMTLScript
+
+@Suite struct SessionTests {
+    @Test func promptKeepsStateAcrossEntries() {
+        let c = CapturedSession()
+        #expect(c.session.run(source: "let x = 2\n", file: "<prompt>", mode: .prompt).status == .ok)
+        #expect(c.session.run(source: "record result as esmm ctr=[0.7, 0.2, 0.2]\n", file: "<prompt>", mode: .prompt).status == .ok)
+        #expect(c.session.run(source: "show $x * esmm.ctr.auc\n", file: "<prompt>", mode: .prompt).status == .ok)
+        #expect(c.stdout == ["stored esmm", "1.4"])
+        // an error does not lose anything
+        #expect(c.session.run(source: "actor esm\n", file: "<prompt>", mode: .prompt).status == .staticErrors)
+        #expect(c.session.run(source: "show $x\n", file: "<prompt>", mode: .prompt).status == .ok)
+        #expect(c.stdout.last == "2")
+    }
+
+    @Test(arguments: ["for s in [1, 2] {\n", "show [1,\n", "show (1 +\n", "seed \\\n", "for s in [1] {\n  show $s\n"])
+    func unfinishedInputAsksForMore(_ text: String) {
+        let c = CapturedSession()
+        let outcome = c.session.run(source: text, file: "<prompt>", mode: .prompt)
+        #expect(outcome.status == .incomplete)
+        #expect(c.diagnostics.isEmpty)
+    }
+
+    @Test func finishedBlockRuns() {
+        let c = CapturedSession()
+        let outcome = c.session.run(source: "for s in [1, 2] {\n  show $s\n}\n", file: "<prompt>", mode: .prompt)
+        #expect(outcome.status == .ok)
+        #expect(c.stdout == ["1", "2"])
+    }
+
+    @Test func interruptStopsACommandAndKeepsState() {
+        let c = CapturedSession()
+        c.session.run(source: "let keep = 5\n", file: "<prompt>", mode: .prompt)
+        Interrupt.requested.store(true, ordering: .relaxed)
+        let outcome = c.session.run(source: "sleep 10\nshow 1\n", file: "<prompt>", mode: .prompt)
+        Interrupt.clear()
+        #expect(outcome.status == .interrupted)
+        #expect(c.diagnostics.first?.hasPrefix("<prompt>:1:1: error: interrupted") == true)
+        #expect(c.stdout.isEmpty)
+        c.session.run(source: "show $keep\n", file: "<prompt>", mode: .prompt)
+        #expect(c.stdout == ["5"])
+    }
+
+    @Test func quitStopsTheScript() {
+        let c = CapturedSession()
+        c.session.run(source: "show 1\nquit\nshow 2\n", file: "t", mode: .run)
+        #expect(c.stdout == ["1"])
+        #expect(c.session.quitRequested)
+    }
+
+    @Test func pinnedVariablesWinOverLet() {
+        let c = CapturedSession()
+        #expect(c.session.pin("lambda", text: "1") == nil)
+        #expect(c.session.pin("model", text: "mmoe") == nil)
+        #expect(c.session.pin("path", text: "\"data/x\"") == nil)
+        c.session.run(source: "let lambda = 0.7\nshow $lambda\nshow $model\nshow $path\n", file: "t", mode: .run)
+        #expect(c.stdout == ["1", "mmoe", "data/x"])
+    }
+
+    @Test func helpComesFromTheTable() {
+        let c = CapturedSession()
+        c.session.run(source: "help train actor\n", file: "t", mode: .run)
+        #expect(c.stdout.first == "train actor [epochs=1000] [batch=2048] [lr=0.001] [wd=1e-06] [patience=2] [shuffle=false]")
+        #expect(c.stdout.contains { $0.hasPrefix("  epochs    a whole number ≥ 1, default 1000.") })
+        #expect(c.stdout.last == "  needs: an actor, a train/val/test split")
+        let all = Help.text(topic: nil, sub: nil)
+        for spec in commandTable {
+            #expect(all.contains(spec.id) != spec.isHidden, "\(spec.id) in help")
+        }
+    }
+}
+
+@Suite struct CompletionTests {
+    let context = Completion.Context(results: ["esmm", "mmoe"], variables: ["lambda", "lr"])
+
+    func words(_ line: String, prefix: String? = nil) -> [String] {
+        let p = prefix ?? String(line.split(separator: " ", omittingEmptySubsequences: false).last ?? "")
+        let start = line.utf8.count - p.utf8.count
+        guard case .words(let w) = Completion.candidates(line: line, start: start, prefix: p, context: context) else { return ["<files>"] }
+        return w
+    }
+
+    @Test func commands() {
+        #expect(words("se") == ["seed", "sessionize"])
+        #expect(words("tr") == ["train"])
+        #expect(words("") .contains("let"))
+        #expect(!words("").contains("spin"))  // hidden
+    }
+
+    @Test func subcommandsArgumentsModelsResults() {
+        #expect(words("train a") == ["actor"])
+        #expect(words("train actor ep") == ["epochs="])
+        #expect(words("train actor epochs=3 ") .contains("batch="))
+        #expect(!words("train actor epochs=3 ").contains("epochs="))
+        #expect(words("actor m") == ["mmoe"])
+        #expect(words("compare e") == ["esmm"])
+        #expect(words("show ") .contains("results"))
+        #expect(words("show ").contains("lambda"))
+        #expect(words("critic mode=", prefix: "") == ["paper", "code"])
+        #expect(words("train actor shuffle=", prefix: "") == ["true", "false"])
+        #expect(words("eval ") == ["test", "val", "as"])
+        #expect(words("show $", prefix: "") == ["lambda", "lr"])
+        #expect(words("help tr") == ["train"])
+    }
+
+    @Test func pathsInsideStrings() {
+        #expect(Completion.candidates(line: "load rmtl \"da", start: 11, prefix: "da", context: context) == .files)
+    }
+}
+
+@Suite struct ArtifactTests {
+    func session(_ text: String) -> CapturedSession {
+        let c = CapturedSession()
+        c.session.run(source: text, file: "t.rmtl", mode: .run)
+        return c
+    }
+
+    @Test func exportHasEveryResultAndTheContext() throws {
+        let c = session("""
+            seed 7
+            for s in [1, 2] { record result as esmm[$s] seed=$s ctr=[0.7, 0.2, 0.21] }
+            record result as single ctr=[0.69, 0.21, 0.22]
+
+            """)
+        let doc = c.session.workspace.makeExport()
+        #expect(doc.rmtlVersion == rmtlVersion)
+        #expect(doc.seed == 7)
+        #expect(doc.results.map(\.name) == ["esmm[1]", "esmm[2]", "single"])
+        #expect(doc.results[1].seed == 2)
+        #expect(doc.groups.map(\.name) == ["esmm", "single"])
+        #expect(doc.groups[0].count == 2)
+        #expect(doc.groups[0].metrics["ctr"]?["auc"]?["mean"] == 0.7)
+        #expect(doc.dataFingerprint == nil)
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("rmtl-export-\(getpid()).json").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try c.session.workspace.exportResults(to: path)
+        let json = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(json.contains("\"dataFingerprint\" : null"))
+        #expect(json.contains("\"rmtlVersion\" : \"\(rmtlVersion)\""))
+    }
+
+    @Test func plotsAreValidDeterministicSVG() throws {
+        let text = "record epoch loss=0.5 ctr=0.70\nrecord epoch loss=0.4 ctr=0.72\nrecord epoch phase=rmtl loss=0.38 ctr=0.73\nplot loss\nplot auc\n"
+        let a = session(text), b = session(text)
+        let svgs = a.session.transcript.flatMap(\.output).compactMap { item -> String? in
+            if case .chart(_, let svg) = item { return svg } else { return nil }
+        }
+        #expect(svgs.count == 2)
+        #expect(a.stdout.contains("plot loss: 2 series, 3 points"))
+        for svg in svgs {
+            #expect(svg.hasPrefix("<svg xmlns=\"http://www.w3.org/2000/svg\""))
+            #expect(svg.hasSuffix("</svg>"))
+            #expect(svg.contains("<polyline"))
+            #expect(!svg.contains("nan"))
+        }
+        let svgsB = b.session.transcript.flatMap(\.output).compactMap { item -> String? in
+            if case .chart(_, let svg) = item { return svg } else { return nil }
+        }
+        #expect(svgs == svgsB)
+    }
+
+    @Test func reportIsSelfContained() throws {
+        let c = session("record result as esmm ctr=[0.7, 0.2, 0.2]\nrecord epoch loss=0.5\nplot loss\ncompare esmm\nshow \"<b>&\"\n")
+        let html = Session.renderReport(c.session.transcript, workspace: c.session.workspace)
+        #expect(html.hasPrefix("<!DOCTYPE html>"))
+        #expect(html.contains("<pre class=\"src\">plot loss</pre>"))
+        #expect(html.contains("<svg"))
+        #expect(html.contains("<th>task</th>"))
+        #expect(html.contains("&lt;b&gt;&amp;"))
+        #expect(!html.contains("<script"))
+        #expect(!html.contains("<link"))
+        #expect(!html.contains("src=\""))
+    }
+}
