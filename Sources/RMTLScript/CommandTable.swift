@@ -1,3 +1,5 @@
+import RMTL
+
 /// The type an argument accepts; feeds the checker, `help` and completion.
 public enum ParamType: Sendable, Equatable {
     case number

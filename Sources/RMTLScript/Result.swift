@@ -1,30 +1,4 @@
-/// One task's evaluation metrics (rmtl-reference.md §4).
-public struct TaskMetrics: Sendable, Equatable, Codable {
-    public var task: String
-    /// ROC AUC over all rows of the split.
-    public var auc: Double
-    /// Mean binary cross-entropy over rows.
-    public var logLoss: Double
-    /// Mean over sessions of the within-session mean BCE ("s-Logloss").
-    public var sessionLogLoss: Double
-
-    public init(task: String, auc: Double, logLoss: Double, sessionLogLoss: Double) {
-        self.task = task
-        self.auc = auc
-        self.logLoss = logLoss
-        self.sessionLogLoss = sessionLogLoss
-    }
-
-    /// The metric by its script name: `auc`, `logloss`, `slogloss`.
-    public func value(_ metric: String) -> Double? {
-        switch metric {
-        case "auc": return auc
-        case "logloss": return logLoss
-        case "slogloss": return sessionLogLoss
-        default: return nil
-        }
-    }
-}
+import RMTL
 
 /// A named evaluation: what `eval test as NAME` stores. `esmm[3]` has base `esmm` and index `3`;
 /// results sharing a base form a group (runs repeated over seeds).

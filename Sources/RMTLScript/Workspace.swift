@@ -84,6 +84,10 @@ public final class Workspace {
     public var lastTraining: TrainSettings?
     public var criticSettings: CriticSettings?
     public var isActorTrained = false
+    /// The actor (multi-task model) with its weights.
+    public var actor: TrainableModel?
+    /// Every random draw comes from here; `seed N` resets it.
+    public var rng = RandomGenerator(seed: 2022)
     public var isCriticTrained = false
     /// Named results in the order they were stored (a re-used name replaces in place).
     public private(set) var results: [EvalResult] = []

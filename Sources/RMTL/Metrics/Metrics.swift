@@ -9,8 +9,28 @@ public struct TaskMetrics: Sendable, Equatable, Codable {
     public var logLoss: Double
     /// Mean over sessions of the within-session mean BCE: every session weighs the same.
     public var sessionLogLoss: Double
-    public var rows: Int
-    public var positives: Int
+    /// Rows and positive labels the metrics were computed on (nil when recorded by hand).
+    public var rows: Int?
+    public var positives: Int?
+
+    public init(task: String, auc: Double, logLoss: Double, sessionLogLoss: Double, rows: Int? = nil, positives: Int? = nil) {
+        self.task = task
+        self.auc = auc
+        self.logLoss = logLoss
+        self.sessionLogLoss = sessionLogLoss
+        self.rows = rows
+        self.positives = positives
+    }
+
+    /// The metric by its script name: `auc`, `logloss`, `slogloss`.
+    public func value(_ metric: String) -> Double? {
+        switch metric {
+        case "auc": auc
+        case "logloss": logLoss
+        case "slogloss": sessionLogLoss
+        default: nil
+        }
+    }
 }
 
 /// Exact ROC AUC by ranks: sort the scores, give tied scores their average rank, then

@@ -110,8 +110,10 @@ public struct SupervisedTrainer {
             let start = DispatchTime.now().uptimeNanoseconds
             if config.shuffle { rng.shuffle(&order) }
             var lossSum = 0.0
+            let epochStart = model.values.array
             for step in 0..<steps {
-                try Interrupt.check()
+                // Ctrl-C drops the half-finished epoch: the weights go back to where it began.
+                do { try Interrupt.check() } catch { model.values.copy(from: epochStart); throw error }
                 let lo = step * config.batchSize, hi = min(lo + config.batchSize, train.rowCount)
                 batch.gather(train, order[lo..<hi])
                 let labels = batch.labels, rows = batch.rows, loss = self.loss

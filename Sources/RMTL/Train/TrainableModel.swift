@@ -62,6 +62,15 @@ public final class TrainableModel: @unchecked Sendable {
         setBLASThreads(1)
     }
 
+    /// The same actor (same weights) with room for batches of `batchCapacity` rows.
+    public func resized(batchCapacity: Int) throws -> TrainableModel {
+        guard let modelConfig else { preconditionFailure("resized(batchCapacity:) is for actors") }
+        var unused = RandomGenerator(seed: 0)
+        let model = try TrainableModel(modelConfig, batchCapacity: batchCapacity, threads: threads, rng: &unused)
+        model.values.copy(from: values.array)
+        return model
+    }
+
     public var parameterCount: Int { layout.slots.reduce(0) { $0 + $1.count } }
     public var flopsPerRow: Double { replicas[0].flopsPerRow }
 

@@ -1,3 +1,4 @@
+import RMTL
 import Foundation
 
 /// Runs one bound command: converts its arguments to typed settings and calls the one

@@ -1,22 +1,98 @@
+import Foundation
 import RMTL
 
 // MARK: - actor, critic, train, eval, save, restore, show model
 //
-// ENGINE: the models, trainer, RL critics and metrics (Sources/RMTL/Models, Train, RL, Metrics)
-// plug in here. Training methods must: poll `Interrupt.check()` between batches (map it to
-// `WorkspaceError.interrupted`, dropping the half-finished epoch), feed `progress` per step,
-// append one `EpochRecord` per epoch to `history`, and set `isActorTrained`/`isCriticTrained`.
-// `evaluate` must `store` an `EvalResult`. Until merged they throw `.unavailable`.
+// The engine's models, trainer, RL critics and metrics plug in here. Training methods poll
+// `Interrupt.check()` between batches (the trainer drops the half-finished epoch), feed `progress`
+// per step, append one `EpochRecord` per epoch to `history`, and set `isActorTrained`/`isCriticTrained`.
+// Methods whose engine part is not merged yet throw `.unavailable`.
 extension Workspace {
-    /// `actor MODEL embed= bottom= tower= experts= dropout=`.
+    /// `actor MODEL embed= bottom= tower= experts= dropout=`: builds the model and draws its weights.
     public func buildActor(_ settings: ActorSettings) throws {
-        guard dataset != nil || splits != nil else { throw WorkspaceError.failed("no dataset is loaded") }
-        throw WorkspaceError.unavailable("actor")
+        guard let splits else {
+            throw WorkspaceError.failed(dataset == nil ? "no dataset is loaded" : "the data is not split yet; run 'split' first")
+        }
+        guard let kind = ModelKind(rawValue: settings.model) else { throw WorkspaceError.failed("unknown model '\(settings.model)'") }
+        let train = splits.train
+        var config = ModelConfig(kind: kind, cardinalities: train.cardinalities, numericCount: train.numericCount, taskCount: train.taskCount)
+        config.embedDim = settings.embedDim
+        config.bottom = settings.bottom
+        config.tower = settings.tower
+        config.experts = settings.experts
+        config.sharedExperts = max(1, settings.experts / 2)       // the authors' run.py: expert_num/2 each
+        config.specificExperts = max(1, settings.experts / 2)
+        config.dropout = Float(settings.dropout)
+        do {
+            actor = try TrainableModel(config, batchCapacity: 2048, threads: threads, rng: &rng)
+        } catch let error as ConfigurationError {
+            throw WorkspaceError.failed(error.description)
+        }
+        actorSettings = settings
+        isActorTrained = false
+        setConfig("actor", settings.model)
+        say("actor \(kind.displayName): \(actor!.parameterCount) parameters, \(String(format: "%.1f", actor!.flopsPerRow / 1e6)) MFLOP a row")
     }
 
     /// `train actor …`: supervised training with early stopping on validation mean AUC.
     public func trainActor(_ settings: TrainSettings) throws {
-        throw WorkspaceError.unavailable("train actor")
+        try train(phase: "actor", settings, trainer: SupervisedTrainer(config: try trainConfig(settings)))
+    }
+
+    /// The engine's training settings for `settings`.
+    func trainConfig(_ settings: TrainSettings) throws -> TrainConfig {
+        var c = TrainConfig()
+        c.epochs = settings.epochs
+        c.batchSize = settings.batchSize
+        c.learningRate = Float(settings.learningRate)
+        c.weightDecay = Float(settings.weightDecay)
+        c.patience = settings.patience
+        c.shuffle = settings.shuffle
+        return c
+    }
+
+    /// Runs `trainer` on the actor, reporting steps as progress and epochs as lines and history.
+    func train(phase: String, _ settings: TrainSettings, trainer: SupervisedTrainer) throws {
+        guard var model = actor, let splits else { throw WorkspaceError.failed("no actor: build one with 'actor esmm'") }
+        if settings.batchSize > model.capacity {
+            model = try model.resized(batchCapacity: settings.batchSize)
+            actor = model
+        }
+        let start = Date()
+        var stepsDone = 0
+        let reports: [EpochReport]
+        do {
+            reports = try trainer.train(
+                model, train: splits.train, validation: splits.validation, rng: &rng,
+                onEpoch: { [self] r in
+                    progress.finish()
+                    let aucs = r.validation.map { "\($0.task) \(String(format: "%.4f", $0.auc))" }.joined(separator: "  ")
+                    say("epoch \(r.epoch)  loss \(String(format: "%.4f", r.trainLoss))  val auc \(aucs)  "
+                        + "\(ProgressReporter.formatRate(r.rowsPerSecond)) rows/s\(r.isBest ? "  best" : "")")
+                    record(EpochRecord(phase: phase, epoch: r.epoch, loss: r.trainLoss, auc: r.validation.map { ($0.task, $0.auc) }))
+                },
+                onStep: { [self] step, steps, loss in
+                    stepsDone += 1
+                    let elapsed = Date().timeIntervalSince(start)
+                    let rate = Double(stepsDone * settings.batchSize) / max(elapsed, 1e-9)
+                    progress.update(ProgressReporter.line(epoch: history.filter { $0.phase == phase }.count + 1, epochs: settings.epochs,
+                                                          step: step, steps: steps, rowsPerSecond: rate, loss: loss,
+                                                          eta: Double(steps - step) * Double(settings.batchSize) / max(rate, 1e-9)))
+                })
+        } catch is Interrupt.Interrupted {
+            progress.finish()
+            throw WorkspaceError.interrupted
+        } catch let error as ConfigurationError {
+            progress.finish()
+            throw WorkspaceError.failed(error.description)
+        } catch let error as NonFiniteLossError {
+            progress.finish()
+            throw WorkspaceError.failed(error.description)
+        }
+        isActorTrained = true
+        if let best = reports.last(where: \.isBest) {
+            say("kept epoch \(best.epoch) of \(reports.count) (best mean validation AUC \(String(format: "%.4f", best.meanAUC)))")
+        }
     }
 
     /// `critic gamma= tau= lr= mode=`.
@@ -41,7 +117,13 @@ extension Workspace {
 
     /// `eval test|val as NAME`: per-task AUC, Logloss, s-Logloss, stored under `name[index]`.
     public func evaluate(split: String, base: String, index: String?) throws {
-        throw WorkspaceError.unavailable("eval")
+        guard let model = actor, let splits else { throw WorkspaceError.failed("no actor: build one with 'actor esmm'") }
+        let data = split == "val" ? splits.validation : splits.test
+        guard data.rowCount > 0 else { throw WorkspaceError.failed("the \(split) split is empty") }
+        let result = EvalResult(base: base, index: index, seed: seed, split: split, model: actorSettings?.model,
+                                tasks: model.evaluate(on: data))
+        store(result)
+        emit(.table(resultTable([result])))
     }
 
     /// `save "file"`: models, optimisers, encoders, config and data fingerprint (atomic write).

@@ -6,11 +6,12 @@ extension Workspace {
     /// `seed N`: one seed for data order, init, dropout and replay sampling.
     public func setSeed(_ value: UInt64) {
         seed = value
+        rng = RandomGenerator(seed: value)
         setConfig("seed", String(value))
         say("seed \(value)")
     }
 
-    /// `threads N`. ENGINE: also set the engine's worker count (and OpenBLAS to 1 thread) here.
+    /// `threads N`: worker threads for the models built from now on (OpenBLAS itself runs on one).
     public func setThreads(_ count: Int) {
         threads = count
         setConfig("threads", String(count))
