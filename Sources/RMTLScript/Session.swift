@@ -407,7 +407,7 @@ public final class Session {
             throw e
         } catch {
             // any other error the engine throws is shown at the command, in its own words
-            let text = (error as? CustomStringConvertible)?.description ?? String(describing: error)
+            let text = String(describing: error)
             throw ScriptError.runtime("'\(bound.spec.id)' failed: \(text)", at: c.range)
         }
     }
