@@ -35,6 +35,13 @@ func printError(_ text: String) {
     try? FileHandle.standardError.write(contentsOf: Data((text + "\n").utf8))
 }
 
+/// Diagnostics for a terminal: after Ctrl-C the terminal has echoed `^C` without a newline,
+/// so start on a fresh line (build-notes P8).
+func printDiagnostic(_ text: String) {
+    if Interrupt.requested.load(ordering: .relaxed), isatty(STDERR_FILENO) != 0 { printError("") }
+    printError(text)
+}
+
 /// Reads a script file or exits 74 with a one-line message.
 func readScript(_ path: String) throws -> SourceFile {
     guard let data = FileManager.default.contents(atPath: path) else {

@@ -56,6 +56,10 @@ public struct Lexer {
     public mutating func run() {
         checkLineLengths()
         tokens.reserveCapacity(bytes.count / 3 + 1)
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) {  // a UTF-8 byte order mark (some editors add one)
+            i = 3
+            emit(.whitespace, from: 0)
+        }
         while i < bytes.count {
             let start = i
             let b = bytes[i]

@@ -31,6 +31,21 @@ import RMTLScript
         #expect(u == unit)
     }
 
+    @Test func byteOrderMarkAndLineEndings() {
+        let c = CapturedSession()
+        let outcome = c.session.run(source: "\u{FEFF}show 1\r\nshow 2\rshow 3\n", file: "bom", mode: .run)
+        #expect(outcome.status == .ok, "\(c.diagnostics)")
+        #expect(c.stdout == ["1", "2", "3"])
+    }
+
+    @Test func emptyAndCommentOnlyScripts() {
+        for text in ["", "\n\n", "# only a comment", "   \t\n# x\n"] {
+            let c = CapturedSession()
+            #expect(c.session.run(source: text, file: "e", mode: .run).status == .ok)
+            #expect(c.stdout.isEmpty && c.diagnostics.isEmpty)
+        }
+    }
+
     @Test func badSuffixes() {
         for text in ["5x", "2e", "1mm", "3MB"] {
             if case .success = NumberLiteral.parse(text) { Issue.record("\(text) should fail") }
