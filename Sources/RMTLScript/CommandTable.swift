@@ -100,7 +100,7 @@ public struct CommandSpec: Sendable {
         var parts = [id]
         for p in params {
             let shown: String
-            if let k = p.keyword { shown = "\(k) \(p.name.uppercased())" }
+            if let k = p.keyword { shown = "\(k) NAME" }
             else if p.isPositional { shown = p.name.uppercased() }
             else { shown = "\(p.name)=" + (p.defaultValue?.description ?? "…") }
             parts.append(p.isRequired ? shown : "[\(shown)]")
