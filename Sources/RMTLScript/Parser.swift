@@ -366,7 +366,7 @@ public struct Parser {
         switch t.kind {
         case .number:
             advance()
-            switch NumberLiteral.parse(text(t)) {
+            switch NumberLiteral.parse(bytes: file.bytes[t.start..<t.end]) {
             case .success(let (value, unit)): return .number(value, unit, range(t))
             case .failure(.badSuffix(let s)): throw fail(.unknownNumberSuffix(s, at: range(t)))
             case .failure(.outOfRange): throw fail(.numberOutOfRange(at: range(t)))
