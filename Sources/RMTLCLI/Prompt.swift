@@ -14,7 +14,7 @@ enum Prompt {
         let stdoutIsTerminal = isatty(STDOUT_FILENO) != 0
         let session = Session(
             progress: ProgressReporter(isTerminal: stdoutIsTerminal, write: printRaw),
-            write: printLine, writeError: printError)
+            write: printLine, writeError: printDiagnostic)
         var reader: LineReader = interactive
             ? ReadlineReader(historyPath: ReadlineReader.defaultHistoryPath()) : StandardInputReader()
         if interactive { printLine("rmtl \(rmtlVersion). Type 'help' for commands, Ctrl-D to leave.") }

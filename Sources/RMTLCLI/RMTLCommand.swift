@@ -34,11 +34,28 @@ func printError(_ text: String) {
     try? FileHandle.standardError.write(contentsOf: Data((text + "\n").utf8))
 }
 
+/// Diagnostics for a terminal: after Ctrl-C the terminal has echoed `^C` without a newline,
+/// so start on a fresh line (build-notes P8).
+func printDiagnostic(_ text: String) {
+    if Interrupt.requested.load(ordering: .relaxed), isatty(STDERR_FILENO) != 0 { printError("") }
+    printError(text)
+}
+
 /// Reads a script file or exits 74 with a one-line message.
+/// Pipes (`rmtl run <(…)`) work; endless files such as `/dev/zero` stop at the size limit.
 func readScript(_ path: String) throws -> SourceFile {
-    guard let data = FileManager.default.contents(atPath: path) else {
-        let reason = FileManager.default.fileExists(atPath: path) ? "cannot read" : "no such file"
-        printError("\(path): error: \(reason)")
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+        printError("\(path): error: no such file")
+        throw ExitCode(74)
+    }
+    guard !isDirectory.boolValue, let handle = FileHandle(forReadingAtPath: path),
+          let data = try? handle.read(upToCount: ScriptLoader.maxScriptBytes + 1) ?? Data() else {
+        printError("\(path): error: cannot read")
+        throw ExitCode(74)
+    }
+    guard data.count <= ScriptLoader.maxScriptBytes else {
+        printError("\(path): error: larger than \(ScriptLoader.maxScriptBytes >> 20) MB")
         throw ExitCode(74)
     }
     return SourceFile(name: path, bytes: Array(data))

@@ -37,7 +37,7 @@ struct Run: ParsableCommand {
         InterruptHandler.install()
         let session = Session(progress: ProgressReporter(isTerminal: isatty(STDOUT_FILENO) != 0,
                                                  write: printRaw),
-                              write: printLine, writeError: printError)
+                              write: printLine, writeError: printDiagnostic)
         for a in assignments {
             let eq = a.firstIndex(of: "=")!  // validate() checked it is there
             if let e = session.pin(String(a[..<eq]), text: String(a[a.index(after: eq)...])) {

@@ -135,6 +135,7 @@ public struct Checker {
         }
         if let v = spec.variadic { for e in bound.rest { checkValue(e, v, command: spec.id) } }
         for (_, e) in bound.extra { _ = typeOf(e) }
+        checkCombinations(bound)
         applyEffects(bound)
     }
 
@@ -227,6 +228,32 @@ public struct Checker {
                                            at: c.name.range))
         }
         return bound
+    }
+
+    /// Rules that involve several arguments.
+    mutating func checkCombinations(_ b: BoundCommand) {
+        switch b.spec.id {
+        case "split":
+            let parts = ["train", "val", "test"].map { name in
+                b.values[name].map(Checker.constant) ?? b.spec.param(name)?.defaultValue.flatMap {
+                    if case .number(let v) = $0 { return v } else { return nil }
+                }
+            }
+            if parts.allSatisfy({ $0.map { (0...1).contains($0) } ?? false }) {
+                let total = parts.reduce(0) { $0 + ($1 ?? 0) }
+                if abs(total - 1) > 1e-9 {
+                    let at = b.values["train"].map { t in b.values["test"].map { t.range.union($0.range) } ?? t.range }
+                        ?? b.syntax.range
+                    report(.valueOutOfRange(argument: "split", value: "a sum of \(Value.format(total))",
+                                            allowed: "fractions that sum to 1", at: at))
+                }
+            }
+        case "sessionize":
+            if let gap = b.values["gap"], let by = b.values["by"] {
+                report(.invalidUse("give 'gap=' or 'by=', not both", at: gap.range.union(by.range)))
+            }
+        default: break
+        }
     }
 
     /// Engine state and names a command creates.

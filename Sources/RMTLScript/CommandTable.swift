@@ -102,7 +102,7 @@ public struct CommandSpec: Sendable {
         var parts = [id]
         for p in params {
             let shown: String
-            if let k = p.keyword { shown = "\(k) \(p.name.uppercased())" }
+            if let k = p.keyword { shown = "\(k) NAME" }
             else if p.isPositional { shown = p.name.uppercased() }
             else { shown = "\(p.name)=" + (p.defaultValue?.description ?? "…") }
             parts.append(p.isRequired ? shown : "[\(shown)]")
@@ -276,17 +276,26 @@ public let commandTable: [CommandSpec] = [
 public enum Commands {
     /// Verbs in table order, without duplicates.
     public static func verbs(includeHidden: Bool = false) -> [String] {
+        includeHidden ? allVerbs : visibleVerbs
+    }
+
+    /// Second words of a verb (`train` → actor, critic, rmtl, ddpg), or empty.
+    public static func subs(of verb: String) -> [String] { subsByVerb[verb] ?? [] }
+
+    public static func spec(verb: String, sub: String?) -> CommandSpec? {
+        specByID[sub.map { "\(verb) \($0)" } ?? verb]
+    }
+
+    // Derived once from `commandTable` (lookups run for every command checked).
+    private static func makeVerbs(_ includeHidden: Bool) -> [String] {
         var seen: [String] = []
         for c in commandTable where (includeHidden || !c.isHidden) && !seen.contains(c.verb) { seen.append(c.verb) }
         return seen
     }
-
-    /// Second words of a verb (`train` → actor, critic, rmtl, ddpg), or empty.
-    public static func subs(of verb: String) -> [String] {
-        commandTable.filter { $0.verb == verb }.compactMap(\.sub)
-    }
-
-    public static func spec(verb: String, sub: String?) -> CommandSpec? {
-        commandTable.first { $0.verb == verb && $0.sub == sub }
-    }
+    private static let allVerbs = makeVerbs(true)
+    private static let visibleVerbs = makeVerbs(false)
+    private static let subsByVerb: [String: [String]] = Dictionary(grouping: commandTable.filter { $0.sub != nil },
+                                                                   by: \.verb).mapValues { $0.compactMap(\.sub) }
+    private static let specByID: [String: CommandSpec] = Dictionary(commandTable.map { ($0.id, $0) },
+                                                                    uniquingKeysWith: { a, _ in a })
 }

@@ -56,6 +56,10 @@ public struct Lexer {
     public mutating func run() {
         checkLineLengths()
         tokens.reserveCapacity(bytes.count / 3 + 1)
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) {  // a UTF-8 byte order mark (some editors add one)
+            i = 3
+            emit(.whitespace, from: 0)
+        }
         while i < bytes.count {
             let start = i
             let b = bytes[i]
@@ -229,6 +233,41 @@ public enum NumberLiteral {
     static let durations: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("d", 86400)]
     public static let suffixes = multipliers.map(\.0) + durations.map(\.0)
 
+    /// Parses a number token's bytes without making Strings on the common paths (plain integers).
+    public static func parse<C: Collection>(bytes: C) -> Result<(Double, Unit), ParseFailure> where C.Element == UInt8 {
+        var integer: UInt64 = 0
+        var digits = 0
+        var isSimple = true
+        var numericEnd = bytes.startIndex
+        var idx = bytes.startIndex
+        // integer digits
+        while idx < bytes.endIndex, bytes[idx] >= 0x30, bytes[idx] <= 0x39 {
+            if digits < 18 { integer = integer * 10 + UInt64(bytes[idx] - 0x30) } else { isSimple = false }
+            digits += 1
+            idx = bytes.index(after: idx)
+        }
+        // a short fraction: m / 10^k is one correctly rounded division of exact values (Clinger's
+        // fast path) when m < 2^53 and k <= 22
+        var fractionDigits = 0
+        if idx < bytes.endIndex, bytes[idx] == 0x2E {
+            idx = bytes.index(after: idx)
+            while idx < bytes.endIndex, bytes[idx] >= 0x30, bytes[idx] <= 0x39 {
+                if digits < 15 { integer = integer * 10 + UInt64(bytes[idx] - 0x30) } else { isSimple = false }
+                digits += 1
+                fractionDigits += 1
+                idx = bytes.index(after: idx)
+            }
+        }
+        numericEnd = idx
+        // an exponent, or too many digits: the general path below
+        if idx < bytes.endIndex, bytes[idx] == 0x65 || bytes[idx] == 0x45 { isSimple = false }
+        if digits > 15 || fractionDigits > 22 { isSimple = false }
+        guard isSimple else { return parse(String(decoding: bytes, as: UTF8.self)) }
+        let value = fractionDigits == 0 ? Double(integer) : Double(integer) / powersOfTen[fractionDigits]
+        if numericEnd == bytes.endIndex { return .success((value, .plain)) }
+        return parse(String(decoding: bytes, as: UTF8.self))
+    }
+
     /// Parses the token text, or returns the bad suffix.
     public static func parse(_ text: String) -> Result<(Double, Unit), ParseFailure> {
         var digitsEnd = text.endIndex
@@ -270,4 +309,7 @@ public enum NumberLiteral {
     }
 
     public enum ParseFailure: Error { case badSuffix(String), outOfRange }
+
+    /// 10^0 … 10^22, all exact in Double.
+    static let powersOfTen: [Double] = (0...22).map { k in (0..<k).reduce(1.0) { acc, _ in acc * 10 } }
 }

@@ -47,7 +47,13 @@ public struct Parser {
     private func peekKind(_ k: Int = 0) -> TokenKind { tokens[min(p + k, tokens.count - 1)].kind }
     private func range(_ t: Token) -> SourceRange { SourceRange(file: file, start: t.start, end: t.end) }
     private func text(_ t: Token) -> String { file.text(t.start..<t.end) }
-    private func isWord(_ t: Token, _ w: String) -> Bool { t.kind == .word && text(t) == w }
+    /// Compares bytes in place (no String is made: this runs at every expression boundary).
+    private func isWord(_ t: Token, _ w: StaticString) -> Bool {
+        guard t.kind == .word, t.end - t.start == w.utf8CodeUnitCount else { return false }
+        let p = w.utf8Start
+        for k in 0..<w.utf8CodeUnitCount where file.bytes[t.start + k] != p[k] { return false }
+        return true
+    }
 
     @discardableResult
     private mutating func advance() -> Token {
@@ -360,7 +366,7 @@ public struct Parser {
         switch t.kind {
         case .number:
             advance()
-            switch NumberLiteral.parse(text(t)) {
+            switch NumberLiteral.parse(bytes: file.bytes[t.start..<t.end]) {
             case .success(let (value, unit)): return .number(value, unit, range(t))
             case .failure(.badSuffix(let s)): throw fail(.unknownNumberSuffix(s, at: range(t)))
             case .failure(.outOfRange): throw fail(.numberOutOfRange(at: range(t)))

@@ -31,7 +31,7 @@ public struct ScriptLoader: Sendable {
                     return .include(path: pathExpr, body: [], range)
                 }
                 let candidates = searchPaths(for: path, from: file)
-                guard let found = candidates.first(where: { FileManager.default.isReadableFile(atPath: $0) }) else {
+                guard let found = candidates.first(where: ScriptLoader.isScriptFile) else {
                     errors.append(.includeNotFound(path, searched: candidates, at: pathRange))
                     return .include(path: pathExpr, body: [], range)
                 }
@@ -58,6 +58,18 @@ public struct ScriptLoader: Sendable {
                 return statement
             }
         }
+    }
+
+    /// Largest script an `include` reads.
+    public static let maxScriptBytes = 64 << 20
+
+    /// A readable regular file of sane size (never a folder, `/dev/zero` or a pipe).
+    static func isScriptFile(_ path: String) -> Bool {
+        guard FileManager.default.isReadableFile(atPath: path),
+              let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+              attributes[.type] as? FileAttributeType == .typeRegular,
+              let size = attributes[.size] as? NSNumber else { return false }
+        return size.intValue <= maxScriptBytes
     }
 
     /// Where `include "path"` looks, in order.

@@ -165,6 +165,7 @@ public final class Session {
     static func ordered(_ errors: [ScriptError]) -> [ScriptError] {
         var files: [ObjectIdentifier] = []
         for e in errors where !files.contains(ObjectIdentifier(e.range.file)) { files.append(ObjectIdentifier(e.range.file)) }
+        // force unwraps below: every error's file was added to `files` just above
         let sorted = errors.enumerated().sorted { a, b in
             let fa = files.firstIndex(of: ObjectIdentifier(a.element.range.file))!
             let fb = files.firstIndex(of: ObjectIdentifier(b.element.range.file))!

@@ -31,6 +31,40 @@ import RMTLScript
         #expect(u == unit)
     }
 
+    @Test func byteOrderMarkAndLineEndings() {
+        let c = CapturedSession()
+        let outcome = c.session.run(source: "\u{FEFF}show 1\r\nshow 2\rshow 3\n", file: "bom", mode: .run)
+        #expect(outcome.status == .ok, "\(c.diagnostics)")
+        #expect(c.stdout == ["1", "2", "3"])
+    }
+
+    @Test func emptyAndCommentOnlyScripts() {
+        for text in ["", "\n\n", "# only a comment", "   \t\n# x\n"] {
+            let c = CapturedSession()
+            #expect(c.session.run(source: text, file: "e", mode: .run).status == .ok)
+            #expect(c.stdout.isEmpty && c.diagnostics.isEmpty)
+        }
+    }
+
+    /// The byte fast path agrees bit for bit with Swift's `Double(String)` (strtod).
+    @Test func fastNumberPathMatchesStrtod() throws {
+        var rng = SplitMix64(state: 42)
+        var texts = ["0", "7", "0.1", "0.2", "0.3", "2.5", "123456789012345", "1234567890123456", "0.000001",
+                     "9007199254740993", "0.1234567890123456789", "99999999999999.9", "1.0000000000000002"]
+        for _ in 0..<20_000 {
+            let intDigits = 1 + rng.below(9), fracDigits = rng.below(12)
+            var t = String(rng.below(10))
+            for _ in 1..<intDigits { t += String(rng.below(10)) }
+            if fracDigits > 0 { t += "." + (0..<fracDigits).map { _ in String(rng.below(10)) }.joined() }
+            texts.append(t)
+        }
+        for t in texts {
+            let (v, unit) = try NumberLiteral.parse(bytes: Array(t.utf8)).get()
+            #expect(unit == .plain)
+            #expect(v.bitPattern == Double(t)!.bitPattern, "\(t)")  // Double(t) cannot fail: t is digits
+        }
+    }
+
     @Test func badSuffixes() {
         for text in ["5x", "2e", "1mm", "3MB"] {
             if case .success = NumberLiteral.parse(text) { Issue.record("\(text) should fail") }

@@ -175,3 +175,32 @@ import RMTLScript
         #expect(!html.contains("src=\""))
     }
 }
+
+@Suite struct ProgressTests {
+    final class Sink: @unchecked Sendable { var text = "" }
+
+    @Test func terminalRedrawsInPlace() {
+        let sink = Sink()
+        let p = ProgressReporter(isTerminal: true) { sink.text += $0 }
+        p.update("epoch 1/3  step 10/100", force: true)
+        p.update("epoch 1/3  step 20/100", force: true)
+        p.finish()
+        #expect(sink.text == "\r\u{1B}[Kepoch 1/3  step 10/100\r\u{1B}[Kepoch 1/3  step 20/100\r\u{1B}[K")
+    }
+
+    @Test func plainOutputIsThrottledLines() {
+        let sink = Sink()
+        let p = ProgressReporter(isTerminal: false, plainInterval: 3600) { sink.text += $0 }
+        p.update("a")
+        p.update("b")          // within the interval: dropped
+        p.update("c", force: true)
+        p.finish()             // nothing to clean up off a terminal
+        #expect(sink.text == "a\nc\n")
+    }
+
+    @Test func lineFormat() {
+        let line = ProgressReporter.line(epoch: 3, epochs: 1000, step: 120, steps: 412, rowsPerSecond: 51_234,
+                                         loss: 0.20314, eta: 252)
+        #expect(line == "epoch 3/1000  step 120/412  51.2k rows/s  loss 0.2031  ETA 4m12s")
+    }
+}

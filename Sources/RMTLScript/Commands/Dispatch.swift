@@ -3,6 +3,9 @@ import Foundation
 
 /// Runs one bound command: converts its arguments to typed settings and calls the one
 /// `Workspace` method for it. The table in `CommandTable.swift` lists every id handled here.
+///
+/// The force unwraps of argument values are safe: each names a parameter that is required (the
+/// binder reported it missing otherwise, and nothing runs after a static error) or has a default.
 extension Session {
     func dispatch(_ b: BoundCommand, _ a: Arguments) throws {
         let w = workspace
