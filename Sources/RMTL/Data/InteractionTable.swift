@@ -1,0 +1,123 @@
+/// One raw (not yet encoded) interaction table, by column: what every reader produces.
+///
+/// Categorical values are raw tokens interned per column (`categorical[f][row]` indexes
+/// `vocabularies[f]`, dense in first-appearance order); encoding to frequency ranks happens later, on
+/// the training split only (`FrequencyEncoder`). Rows are in the order the reader produced them.
+public struct InteractionTable: Sendable, Equatable {
+    /// What one row means, which decides how sessions turn into model rows.
+    public enum RowUnit: UInt8, Sendable {
+        /// One row is one interaction; sessions only group rows.
+        case interaction = 0
+        /// One row is one raw event (RetailRocket); after sessionizing, events are collapsed into one
+        /// row per (session, item) with `RetailRocketLabels` (see `collapsedPerSessionItem`).
+        case event = 1
+    }
+
+    public var name: String
+    public var rowUnit: RowUnit = .interaction
+    public var categoricalNames: [String]
+    public var categorical: [[Int32]]
+    public var vocabularies: [TokenList]
+    public var numericNames: [String]
+    public var numeric: [[Float]]
+    public var taskNames: [String]
+    /// `labels[t][row]`, 0 or 1.
+    public var labels: [[UInt8]]
+    /// Dense user / visitor id per row (for gap sessionizing), or empty when the source has none.
+    public var users: [Int32]
+    /// Dense item id per row, or empty. Counted in summaries; used to collapse RetailRocket events.
+    public var items: [Int32]
+    /// Session index per row, or empty before sessionizing.
+    public var sessions: [Int32]
+    /// Unix milliseconds per row (all 0 when the source has no time).
+    public var timestamps: [Int64]
+    /// Preset split per row (0 train, 1 validation, 2 test), or empty. Set by the processed-layout reader
+    /// and by `split by=column`.
+    public var presetSplit: [UInt8]
+    /// Extra token columns kept only for `sessionize by=` / `split by=` (not model features).
+    public var keyColumnNames: [String]
+    public var keyColumns: [[Int32]]
+    public var keyVocabularies: [TokenList]
+    /// Rows the reader dropped, and why (reason, count), in the order the reasons were found.
+    public var dropped: [DroppedRows]
+    /// Notes the reader wants in the summary (choices made, files used).
+    public var notes: [String]
+    /// For an event table: how events become the labels of a (session, item) row. Not cached: it is
+    /// applied after loading, so changing it never needs a re-read.
+    public var eventLabels: RetailRocketLabels = .default
+
+    public init(
+        name: String, rowUnit: RowUnit = .interaction, categoricalNames: [String] = [],
+        categorical: [[Int32]] = [], vocabularies: [TokenList] = [], numericNames: [String] = [],
+        numeric: [[Float]] = [], taskNames: [String] = [], labels: [[UInt8]] = [], users: [Int32] = [],
+        items: [Int32] = [], sessions: [Int32] = [], timestamps: [Int64] = [], presetSplit: [UInt8] = [],
+        keyColumnNames: [String] = [], keyColumns: [[Int32]] = [], keyVocabularies: [TokenList] = [],
+        dropped: [DroppedRows] = [], notes: [String] = []
+    ) {
+        self.name = name
+        self.rowUnit = rowUnit
+        self.categoricalNames = categoricalNames
+        self.categorical = categorical
+        self.vocabularies = vocabularies
+        self.numericNames = numericNames
+        self.numeric = numeric
+        self.taskNames = taskNames
+        self.labels = labels
+        self.users = users
+        self.items = items
+        self.sessions = sessions
+        self.timestamps = timestamps
+        self.presetSplit = presetSplit
+        self.keyColumnNames = keyColumnNames
+        self.keyColumns = keyColumns
+        self.keyVocabularies = keyVocabularies
+        self.dropped = dropped
+        self.notes = notes
+    }
+
+    public var rowCount: Int { timestamps.count }
+    public var hasSessions: Bool { !sessions.isEmpty }
+
+    /// The rows at `indices`, in that order (every per-row column, vocabularies shared).
+    public func rows(_ indices: [Int]) -> InteractionTable {
+        func pick<T>(_ column: [T]) -> [T] { column.isEmpty ? [] : indices.map { column[$0] } }
+        var t = self
+        t.categorical = categorical.map(pick)
+        t.numeric = numeric.map(pick)
+        t.labels = labels.map(pick)
+        t.users = pick(users)
+        t.items = pick(items)
+        t.sessions = pick(sessions)
+        t.timestamps = pick(timestamps)
+        t.presetSplit = pick(presetSplit)
+        t.keyColumns = keyColumns.map(pick)
+        return t
+    }
+
+    /// Row indices in time order; equal times keep their current order (stable).
+    public func timeOrder() -> [Int] {
+        var order = Array(0..<rowCount)
+        let ts = timestamps
+        order.sort { ts[$0] != ts[$1] ? ts[$0] < ts[$1] : $0 < $1 }
+        return order
+    }
+}
+
+/// A count of rows a reader left out, with the reason in words.
+public struct DroppedRows: Sendable, Equatable {
+    public var reason: String
+    public var count: Int
+    public init(reason: String, count: Int) {
+        self.reason = reason
+        self.count = count
+    }
+}
+
+extension Array where Element == DroppedRows {
+    mutating func add(_ reason: String, _ count: Int) {
+        guard count > 0 else { return }
+        if let i = firstIndex(where: { $0.reason == reason }) { self[i].count += count } else {
+            append(DroppedRows(reason: reason, count: count))
+        }
+    }
+}
