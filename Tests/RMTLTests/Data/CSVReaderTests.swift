@@ -1,0 +1,172 @@
+import Foundation
+import RMTL
+import Testing
+
+/// One CSV input and the exact table it must give.
+struct CSVPositive: CustomTestStringConvertible, Sendable {
+    let name: String
+    let bytes: [UInt8]
+    let expected: [[String]]
+    var separator: UInt8 = UInt8(ascii: ",")
+    var testDescription: String { name }
+}
+
+/// One malformed CSV input and the error it must give.
+struct CSVNegative: CustomTestStringConvertible, Sendable {
+    let name: String
+    let bytes: [UInt8]
+    let line: Int
+    let column: Int
+    let message: String  // a substring of the message
+    /// Fields every record must have (0: only the reader itself runs).
+    var width: Int = 0
+    var testDescription: String { name }
+}
+
+func b(_ s: String) -> [UInt8] { Array(s.utf8) }
+
+let csvPositives: [CSVPositive] = [
+    .init(name: "simple", bytes: b("a,b\n1,2\n"), expected: [["a", "b"], ["1", "2"]]),
+    .init(name: "no final newline", bytes: b("a,b\n1,2"), expected: [["a", "b"], ["1", "2"]]),
+    .init(name: "CRLF", bytes: b("a,b\r\n1,2\r\n"), expected: [["a", "b"], ["1", "2"]]),
+    .init(name: "CR only", bytes: b("a,b\r1,2\r"), expected: [["a", "b"], ["1", "2"]]),
+    .init(name: "mixed newlines", bytes: b("a,b\r\n1,2\n3,4\r5,6"), expected: [["a", "b"], ["1", "2"], ["3", "4"], ["5", "6"]]),
+    .init(name: "BOM", bytes: [0xEF, 0xBB, 0xBF] + b("a,b\n1,2\n"), expected: [["a", "b"], ["1", "2"]]),
+    .init(name: "empty fields", bytes: b("a,b,c\n,,\n1,,3\n"), expected: [["a", "b", "c"], ["", "", ""], ["1", "", "3"]]),
+    .init(name: "trailing empty field", bytes: b("a,b\n1,\n"), expected: [["a", "b"], ["1", ""]]),
+    .init(name: "trailing empty field at EOF", bytes: b("a,b\n1,"), expected: [["a", "b"], ["1", ""]]),
+    .init(name: "quoted comma", bytes: b("a,b\n\"x,y\",2\n"), expected: [["a", "b"], ["x,y", "2"]]),
+    .init(name: "quoted newline", bytes: b("a,b\n\"x\ny\",2\n"), expected: [["a", "b"], ["x\ny", "2"]]),
+    .init(name: "quoted CRLF kept", bytes: b("a,b\r\n\"x\r\ny\",2\r\n"), expected: [["a", "b"], ["x\r\ny", "2"]]),
+    .init(name: "doubled quotes", bytes: b("a\n\"say \"\"hi\"\"\"\n"), expected: [["a"], ["say \"hi\""]]),
+    .init(name: "only doubled quotes", bytes: b("a\n\"\"\"\"\n"), expected: [["a"], ["\""]]),
+    .init(name: "empty quoted", bytes: b("a,b\n\"\",1\n"), expected: [["a", "b"], ["", "1"]]),
+    .init(name: "quote inside unquoted kept", bytes: b("a\nx\"y\n"), expected: [["a"], ["x\"y"]]),
+    .init(name: "blank lines skipped", bytes: b("a\n\n1\n\r\n2\n\n"), expected: [["a"], ["1"], ["2"]]),
+    .init(name: "header only", bytes: b("a,b\n"), expected: [["a", "b"]]),
+    .init(name: "empty file", bytes: [], expected: []),
+    .init(name: "spaces kept", bytes: b("a\n x \n"), expected: [["a"], [" x "]]),
+    .init(name: "utf8 values", bytes: b("名前,b\né,ü\n"), expected: [["名前", "b"], ["é", "ü"]]),
+    .init(name: "KuaiRand bucket", bytes: b("id,r\n0,\"[100,1k)\"\n1,500+\n"), expected: [["id", "r"], ["0", "[100,1k)"], ["1", "500+"]]),
+    .init(name: "KuaiRand -124", bytes: b("id,v\n1,-124\n"), expected: [["id", "v"], ["1", "-124"]]),
+    .init(name: "RetailRocket n-prefixed multi-token", bytes: b("t,i,p,v\n1,2,790,n552.000 424566\n"), expected: [["t", "i", "p", "v"], ["1", "2", "790", "n552.000 424566"]]),
+    .init(name: "tab separated", bytes: b("a\tb\n1,5\t2\n"), expected: [["a", "b"], ["1,5", "2"]], separator: 9),
+    .init(name: "tab with quoted tab", bytes: b("a\tb\n\"x\ty\"\t2\n"), expected: [["a", "b"], ["x\ty", "2"]], separator: 9),
+    .init(name: "quoted last field at EOF", bytes: b("a\n\"x\""), expected: [["a"], ["x"]]),
+    .init(name: "quoted then CR", bytes: b("a,b\r\"x\",\"y\"\r"), expected: [["a", "b"], ["x", "y"]]),
+    .init(name: "one megabyte field", bytes: b("a\n") + [UInt8](repeating: UInt8(ascii: "z"), count: 1 << 20) + b("\n"), expected: [["a"], [String(repeating: "z", count: 1 << 20)]]),
+    .init(name: "quoted field across chunks", bytes: b("a\n\"") + [UInt8](repeating: UInt8(ascii: ","), count: 3000) + b("\"\n"), expected: [["a"], [String(repeating: ",", count: 3000)]]),
+]
+
+let csvNegatives: [CSVNegative] = [
+    .init(name: "unterminated quote", bytes: b("a,b\n1,\"xy\n2,3\n"), line: 2, column: 3, message: "unterminated quoted field"),
+    .init(name: "unterminated quote at EOF", bytes: b("a\n\"x"), line: 2, column: 1, message: "unterminated quoted field"),
+    .init(name: "unterminated after BOM", bytes: [0xEF, 0xBB, 0xBF] + b("\"a"), line: 1, column: 1, message: "unterminated"),
+    .init(name: "junk after closing quote", bytes: b("a,b\n\"x\"y,2\n"), line: 2, column: 4, message: "unexpected character 'y' after a closing quote"),
+    .init(name: "space after closing quote", bytes: b("a\n\"x\" \n"), line: 2, column: 4, message: "after a closing quote"),
+    .init(name: "NUL byte", bytes: b("a,b\n1,") + [0] + b("\n"), line: 2, column: 3, message: "NUL byte"),
+    .init(name: "ragged: too many", bytes: b("a,b\n1,2\n1,2,3\n"), line: 3, column: 5, message: "expected 2 fields, found 3", width: 2),
+    .init(name: "ragged: too few", bytes: b("a,b,c\n1,2\n"), line: 2, column: 4, message: "expected 3 fields, found 2", width: 3),
+    .init(name: "ragged after CRLF", bytes: b("a,b\r\n1,2\r\n3\r\n"), line: 3, column: 2, message: "expected 2 fields, found 1", width: 2),
+    .init(name: "ragged after quoted newline", bytes: b("a,b\n\"x\ny\",2\n1,2,3\n"), line: 4, column: 5, message: "found 3", width: 2),
+    .init(name: "ragged tab row with comma", bytes: b("a\tb\n1\t2\t3\n"), line: 2, column: 5, message: "expected 2 fields, found 3", width: 2),
+]
+
+@Suite struct DataCSVReaderTests {
+    @Test(arguments: csvPositives)
+    func positive(_ c: CSVPositive) throws {
+        let folder = TemporaryFolder()
+        defer { folder.cleanup() }
+        let path = folder.write("t.csv", c.bytes)
+        #expect(try readAllRecords(path, separator: c.separator) == c.expected)
+        // The same input read in tiny chunks exercises every refill boundary.
+        let reader = try CSVReader(path: path, separator: c.separator, chunkSize: 16)
+        var rows: [[String]] = []
+        while try reader.nextRecord() { rows.append((0..<reader.fieldCount).map { reader.string($0) }) }
+        #expect(rows == c.expected)
+    }
+
+    @Test(arguments: csvNegatives)
+    func negative(_ c: CSVNegative) throws {
+        let folder = TemporaryFolder()
+        defer { folder.cleanup() }
+        let path = folder.write("t.csv", c.bytes)
+        for chunk in [1 << 20, 16] {
+            do {
+                let reader = try CSVReader(path: path, separator: c.name.contains("tab") ? 9 : 44, chunkSize: chunk)
+                while try reader.nextRecord() { if c.width > 0 { try reader.requireFieldCount(c.width) } }
+                Issue.record("expected an error for \(c.name)")
+            } catch let e as DataError {
+                #expect(e.file == path)
+                #expect(e.line == c.line, "\(e)")
+                #expect(e.column == c.column, "\(e)")
+                #expect(e.message.contains(c.message), "\(e)")
+                #expect(e.hint != nil)
+                #expect(e.description.hasPrefix("\(path):\(c.line):\(c.column): error: "))
+            }
+        }
+    }
+
+    @Test func missingFile() {
+        #expect {
+            _ = try CSVReader(path: "/nonexistent/events.csv")
+        } throws: { e in
+            let e = e as! DataError  // safe: the reader throws only DataError
+            return e.message == "no such file" && e.description.hasPrefix("/nonexistent/events.csv: error: no such file")
+        }
+    }
+
+    @Test func headerErrors() throws {
+        let folder = TemporaryFolder()
+        defer { folder.cleanup() }
+        let empty = folder.write("empty.csv", "")
+        #expect(throws: DataError.self) { try CSVHeader(reading: CSVReader(path: empty)) }
+        let duplicate = folder.write("dup.csv", "a,b,a\n1,2,3\n")
+        do {
+            _ = try CSVHeader(reading: CSVReader(path: duplicate))
+            Issue.record("duplicate header accepted")
+        } catch let e as DataError {
+            #expect(e.line == 1 && e.column == 5 && e.message.contains("duplicate column name 'a'"))
+        }
+        let path = folder.write("h.csv", "timestamp,visitorid,event\n")
+        let header = try CSVHeader(reading: CSVReader(path: path))
+        do {
+            _ = try header.index(of: "visitor_id")
+            Issue.record("misspelt column accepted")
+        } catch let e as DataError {
+            #expect(e.message == "no column 'visitor_id' in the header")
+            #expect(e.hint?.hasPrefix("did you mean 'visitorid'?") == true)
+        }
+        do {
+            _ = try header.index(of: "zzzzzz")
+        } catch let e as DataError {
+            #expect(e.hint?.contains("did you mean") == false)
+        }
+    }
+
+    @Test func numbers() throws {
+        func parse(_ s: String) -> Double? { Array(s.utf8).withUnsafeBufferPointer { parseDouble($0) } }
+        func int(_ s: String) -> Int64? { Array(s.utf8).withUnsafeBufferPointer { parseInt64($0) } }
+        #expect(parse("3.25") == 3.25)
+        #expect(parse("-0.5") == -0.5)
+        #expect(parse(".5") == 0.5)
+        #expect(parse("1e3") == 1000)
+        #expect(parse("720.0") == 720)
+        #expect(parse("") == nil)
+        #expect(parse("nan") == nil)
+        #expect(parse("inf") == nil)
+        #expect(parse("1.2.3") == nil)
+        #expect(parse("n552.000") == nil)
+        #expect(int("-124") == -124)
+        #expect(int("1433221332117") == 1_433_221_332_117)
+        #expect(int("12a") == nil)
+        #expect(int("99999999999999999999") == nil)
+    }
+
+    @Test func suggestions() {
+        #expect(editDistance("kitten", "sitting") == 3)
+        #expect(nearestName(to: "is_clik", in: ["is_like", "is_click"]) == "is_click")
+        #expect(nearestName(to: "categoryid", in: ["category_id", "categoryid"]) == "categoryid")
+        #expect(nearestName(to: "abc", in: ["xyzw"]) == nil)
+    }
+}
