@@ -1,0 +1,51 @@
+import Foundation
+
+/// A by-hand measurement of the RetailRocket path (not run by the test suite): generate the synthetic
+/// raw files (if `directory` has none), load them without a cache (parse + join + sessionize + encode),
+/// then load twice more through the cache (the first writes it, the second reads it).
+///
+/// Returns a plain-text report with the seconds of each step. The lead can expose it as `rmtl bench data`.
+package enum DataBenchmark {
+    package static func run(directory: String, events: Int, seed: UInt64 = 7) throws -> String {
+        var report: [String] = []
+        func seconds(_ body: () throws -> Void) rethrows -> Double {
+            let start = DispatchTime.now().uptimeNanoseconds
+            try body()
+            return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        }
+        if !FileManager.default.fileExists(atPath: directory + "/events.csv") {
+            let t = try seconds { try SyntheticRetailRocket.write(to: directory, events: events, seed: seed) }
+            report.append("generate \(events) events: \(String(format: "%.2f", t)) s")
+        }
+        let cacheFolder = directory + "/.rmtl-cache-bench"
+        try? FileManager.default.removeItem(atPath: cacheFolder)
+        var pipeline: DataPipeline?
+        let read = try seconds {
+            pipeline = try DataPipeline.loadRetailRocket(directory: directory, cache: .disabled)
+        }
+        report.append("parse + join (no cache): \(String(format: "%.2f", read)) s")
+        var p = pipeline!  // safe: set by the closure above or it threw
+        let encode = try seconds {
+            try p.sessionize(gapMilliseconds: DataPipeline.defaultGap)
+            try p.split(.paper)
+        }
+        report.append("sessionize + collapse + split + encode: \(String(format: "%.2f", encode)) s")
+        report.append(p.summary.description)
+        let write = try seconds {
+            _ = try DataPipeline.loadRetailRocket(directory: directory, cache: CacheOptions(folder: cacheFolder))
+        }
+        report.append("load writing the cache: \(String(format: "%.2f", write)) s")
+        var cached: DataPipeline?
+        let hit = try seconds {
+            cached = try DataPipeline.loadRetailRocket(directory: directory, cache: CacheOptions(folder: cacheFolder))
+        }
+        report.append("cached reload: \(String(format: "%.2f", hit)) s (\(cached!.cacheStatus))")  // safe: set above
+        var c = cached!  // safe: set above
+        let encodeAgain = try seconds {
+            try c.sessionize(gapMilliseconds: DataPipeline.defaultGap)
+            try c.split(.paper)
+        }
+        report.append("cached reload, sessionize + split + encode: \(String(format: "%.2f", encodeAgain)) s")
+        return report.joined(separator: "\n")
+    }
+}

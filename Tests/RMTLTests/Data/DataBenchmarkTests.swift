@@ -1,0 +1,13 @@
+import Foundation
+import RMTL
+import Testing
+
+/// By hand only: `RMTL_DATA_BENCH=/tmp/dir RMTL_DATA_BENCH_EVENTS=2756101 swift test -c release
+/// --disable-testable-imports --disable-xctest --filter DataBenchmark`. Skipped unless the variable is set.
+@Test(.enabled(if: ProcessInfo.processInfo.environment["RMTL_DATA_BENCH"] != nil))
+func DataBenchmarkByHand() throws {
+    let env = ProcessInfo.processInfo.environment
+    let directory = env["RMTL_DATA_BENCH"]!  // safe: the trait above checked it
+    let events = Int(env["RMTL_DATA_BENCH_EVENTS"] ?? "") ?? 2_756_101
+    print(try DataBenchmark.run(directory: directory, events: events))
+}
