@@ -35,9 +35,9 @@ public struct DataSummary: Sendable, Equatable, CustomStringConvertible {
     public init(table: InteractionTable, encoders: [FieldEncoder]? = nil, splits: DatasetSplits? = nil) {
         name = table.name
         rows = table.rowCount
-        sessions = table.sessions.isEmpty ? nil : Set(table.sessions).count
-        users = table.users.isEmpty ? nil : Set(table.users).count
-        items = table.items.isEmpty ? nil : Set(table.items).count
+        sessions = table.sessions.isEmpty ? nil : distinctCount(table.sessions)
+        users = table.users.isEmpty ? nil : distinctCount(table.users)
+        items = table.items.isEmpty ? nil : distinctCount(table.items)
         tasks = table.taskNames.indices.map { t in
             Task(name: table.taskNames[t], positives: table.labels[t].reduce(0) { $0 + Int($1) })
         }

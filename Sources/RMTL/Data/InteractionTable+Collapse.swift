@@ -60,22 +60,48 @@ extension InteractionTable {
             }
         }
         let clickColumns = try columns(mapping.clickEvents), payColumns = try columns(mapping.payEvents)
-        var rowOf: [Int64: Int32] = [:]
-        rowOf.reserveCapacity(rowCount)
-        var firstRows: [Int] = []
-        var click: [UInt8] = [], pay: [UInt8] = []
-        for r in 0..<rowCount {
-            let key = Int64(sessions[r]) << 32 | Int64(UInt32(bitPattern: items[r]))
-            let out: Int
-            if let existing = rowOf[key] {
-                out = Int(existing)
+        // Group rows by session (stable, so each session's rows stay in time order), then find each
+        // item's first touch within its session. Sessions are short; long ones use a dictionary.
+        let bySession = stableGrouped(Array(0..<rowCount), by: sessions)
+        var owner = [Int32](repeating: -1, count: rowCount)  // row → its (session, item) first row
+        var start = 0
+        var lookup: [Int32: Int32] = [:]
+        while start < rowCount {
+            var end = start + 1
+            let session = sessions[bySession[start]]
+            while end < rowCount && sessions[bySession[end]] == session { end += 1 }
+            if end - start > 64 {
+                lookup.removeAll(keepingCapacity: true)
+                for k in start..<end {
+                    let r = bySession[k]
+                    if let first = lookup[items[r]] { owner[r] = first } else {
+                        lookup[items[r]] = Int32(r)
+                        owner[r] = Int32(r)
+                    }
+                }
             } else {
-                out = firstRows.count
-                rowOf[key] = Int32(out)
-                firstRows.append(r)
-                click.append(0)
-                pay.append(0)
+                for k in start..<end {
+                    let r = bySession[k]
+                    owner[r] = Int32(r)
+                    for j in start..<k where items[bySession[j]] == items[r] {
+                        owner[r] = owner[bySession[j]]
+                        break
+                    }
+                }
             }
+            start = end
+        }
+        // Output rows in time order of first touch (rows are in time order already).
+        var outputIndex = [Int32](repeating: -1, count: rowCount)
+        var firstRows: [Int] = []
+        for r in 0..<rowCount where owner[r] == Int32(r) {
+            outputIndex[r] = Int32(firstRows.count)
+            firstRows.append(r)
+        }
+        var click = [UInt8](repeating: 0, count: firstRows.count)
+        var pay = [UInt8](repeating: 0, count: firstRows.count)
+        for r in 0..<rowCount {
+            let out = Int(outputIndex[Int(owner[r])])
             for c in clickColumns where labels[c][r] != 0 { click[out] = 1 }
             for c in payColumns where labels[c][r] != 0 { pay[out] = 1 }
         }

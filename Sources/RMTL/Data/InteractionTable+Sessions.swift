@@ -23,13 +23,9 @@ extension InteractionTable {
                 file: name, message: "cannot cut sessions by a gap: the data has no user or session column",
                 hint: "load it with user=<column> or session=<column>, or use sessionize by=<column>")
         }
+        // (group, time, row) order: a stable grouping of the time order.
         let ts = timestamps
-        var order = Array(0..<rowCount)
-        order.sort { a, b in
-            if groups[a] != groups[b] { return groups[a] < groups[b] }
-            if ts[a] != ts[b] { return ts[a] < ts[b] }
-            return a < b
-        }
+        let order = stableGrouped(timeOrder(), by: groups)
         var raw = [Int32](repeating: 0, count: rowCount)
         var current: Int32 = -1
         var previousGroup: Int32 = -1, previousTime: Int64 = 0

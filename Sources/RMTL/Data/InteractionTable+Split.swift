@@ -32,16 +32,16 @@ extension InteractionTable {
                 return (Array(order[..<trainEnd]), Array(order[trainEnd..<validationEnd]), Array(order[validationEnd...]))
             }
             // A session's part is decided by the position of its first row in time order.
-            var partOfSession: [Int32: UInt8] = [:]
+            var partOfSession = [UInt8](repeating: 255, count: Int(sessions.max() ?? 0) + 1)
             var parts: ([Int], [Int], [Int]) = ([], [], [])
             for (position, row) in order.enumerated() {
                 let s = sessions[row]
                 let part: UInt8
-                if let p = partOfSession[s] {
-                    part = p
+                if partOfSession[Int(s)] != 255 {
+                    part = partOfSession[Int(s)]
                 } else {
                     part = position < trainEnd ? 0 : position < validationEnd ? 1 : 2
-                    partOfSession[s] = part
+                    partOfSession[Int(s)] = part
                 }
                 switch part {
                 case 0: parts.0.append(row)

@@ -95,12 +95,55 @@ public struct InteractionTable: Sendable, Equatable {
     }
 
     /// Row indices in time order; equal times keep their current order (stable).
+    ///
+    /// Cost: O(n) when already in order; otherwise one sort of packed `(time - min) << 31 | row` keys
+    /// when the time range fits in 33 bits (4.5 months of milliseconds does), else a comparison sort.
     public func timeOrder() -> [Int] {
-        var order = Array(0..<rowCount)
-        let ts = timestamps
+        let ts = timestamps, n = ts.count
+        var sorted = true
+        for i in 1..<max(n, 1) where ts[i] < ts[i - 1] {
+            sorted = false
+            break
+        }
+        if sorted { return Array(0..<n) }
+        let lo = ts.min() ?? 0, hi = ts.max() ?? 0
+        let (range, overflow) = hi.subtractingReportingOverflow(lo)
+        if !overflow && range < (1 << 33) && n < (1 << 31) {
+            var keys = [UInt64](repeating: 0, count: n)
+            for i in 0..<n { keys[i] = UInt64(ts[i] - lo) << 31 | UInt64(i) }
+            keys.sort()
+            return keys.map { Int($0 & 0x7FFF_FFFF) }
+        }
+        var order = Array(0..<n)
         order.sort { ts[$0] != ts[$1] ? ts[$0] < ts[$1] : $0 < $1 }
         return order
     }
+}
+
+/// The number of distinct non-negative values (a bitmap over `0...max`).
+func distinctCount(_ values: [Int32]) -> Int {
+    guard let top = values.max(), top >= 0 else { return 0 }
+    var seen = [Bool](repeating: false, count: Int(top) + 1)
+    var count = 0
+    for v in values where v >= 0 && !seen[Int(v)] {
+        seen[Int(v)] = true
+        count += 1
+    }
+    return count
+}
+
+/// Stable counting sort of `order` by `keys[row]` (keys ≥ 0): rows with equal keys keep their order.
+func stableGrouped(_ order: [Int], by keys: [Int32]) -> [Int] {
+    guard let top = keys.max() else { return order }
+    var starts = [Int](repeating: 0, count: Int(top) + 2)
+    for row in order { starts[Int(keys[row]) + 1] += 1 }
+    for k in 0..<(starts.count - 1) { starts[k + 1] += starts[k] }
+    var result = [Int](repeating: 0, count: order.count)
+    for row in order {
+        result[starts[Int(keys[row])]] = row
+        starts[Int(keys[row])] += 1
+    }
+    return result
 }
 
 /// A count of rows a reader left out, with the reason in words.
