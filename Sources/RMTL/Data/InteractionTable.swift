@@ -96,8 +96,8 @@ public struct InteractionTable: Sendable, Equatable {
 
     /// Row indices in time order; equal times keep their current order (stable).
     ///
-    /// Cost: O(n) when already in order; otherwise one sort of packed `(time - min) << 31 | row` keys
-    /// when the time range fits in 33 bits (4.5 months of milliseconds does), else a comparison sort.
+    /// Cost: O(n) when already in order; otherwise one sort of packed `(time - min) << b | row` keys
+    /// (b = bits of the row count) when they fit in 64 bits, else a comparison sort.
     public func timeOrder() -> [Int] {
         let ts = timestamps, n = ts.count
         var sorted = true
@@ -108,15 +108,44 @@ public struct InteractionTable: Sendable, Equatable {
         if sorted { return Array(0..<n) }
         let lo = ts.min() ?? 0, hi = ts.max() ?? 0
         let (range, overflow) = hi.subtractingReportingOverflow(lo)
-        if !overflow && range < (1 << 33) && n < (1 << 31) {
+        let rowBits = Int.bitWidth - n.leadingZeroBitCount  // bits to hold any row index
+        if !overflow && rowBits < 64 && (range == 0 || Int.bitWidth - range.leadingZeroBitCount <= 64 - rowBits) {
             var keys = [UInt64](repeating: 0, count: n)
-            for i in 0..<n { keys[i] = UInt64(ts[i] - lo) << 31 | UInt64(i) }
-            keys.sort()
-            return keys.map { Int($0 & 0x7FFF_FFFF) }
+            for i in 0..<n { keys[i] = UInt64(ts[i] - lo) << UInt64(rowBits) | UInt64(i) }
+            radixSort(&keys, significantBits: rowBits + (Int.bitWidth - range.leadingZeroBitCount))
+            let mask = (UInt64(1) << UInt64(rowBits)) - 1
+            return keys.map { Int($0 & mask) }
         }
         var order = Array(0..<n)
         order.sort { ts[$0] != ts[$1] ? ts[$0] < ts[$1] : $0 < $1 }
         return order
+    }
+}
+
+/// Sorts `keys` ascending by their low `significantBits` bits (higher bits must be zero): LSD radix sort
+/// with 16-bit digits, O(n) per digit.
+func radixSort(_ keys: inout [UInt64], significantBits: Int) {
+    let n = keys.count
+    guard n > 1 else { return }
+    var other = [UInt64](repeating: 0, count: n)
+    var shift: UInt64 = 0
+    var counts = [Int](repeating: 0, count: 1 << 16)
+    while Int(shift) < significantBits {
+        for i in counts.indices { counts[i] = 0 }
+        for k in keys { counts[Int((k >> shift) & 0xFFFF)] += 1 }
+        var sum = 0
+        for i in counts.indices {
+            let c = counts[i]
+            counts[i] = sum
+            sum += c
+        }
+        for k in keys {
+            let d = Int((k >> shift) & 0xFFFF)
+            other[counts[d]] = k
+            counts[d] += 1
+        }
+        swap(&keys, &other)
+        shift += 16
     }
 }
 
