@@ -17,11 +17,14 @@ public struct KuaiRandLoadOptions: Sendable, Equatable {
     /// Tasks and their 0/1 log columns. Default: ctr = is_click, ctcvr = long_view.
     public var labels: [CSVLoadOptions.Label]
 
-    /// User-side fields: activity, flags, bucketed counts and the 18 anonymous one-hot features.
+    /// User-side fields: the id, activity, flags and bucketed counts. The 18 anonymous `onehot_feat*`
+    /// columns are left out by default (they would double the row width of an 11.7M-row table); name them
+    /// in `categorical` to use them.
     public static let defaultUserFields = ["user_id", "user_active_degree", "is_lowactive_period", "is_live_streamer",
         "is_video_author", "follow_user_num_range", "fans_user_num_range", "friend_user_num_range",
-        "register_days_range"] + (0..<18).map { "onehot_feat\($0)" }
-    /// Video-side and context fields (no video_id: 4.4M ids would dwarf everything else).
+        "register_days_range"]
+    /// Video-side and context fields (no video_id: 4.4M ids would dwarf everything else). `tag` is kept
+    /// whole as one token (e.g. "20,43").
     public static let defaultVideoFields = ["video_type", "upload_type", "visible_status", "music_type", "tag", "tab"]
 
     public init(

@@ -55,6 +55,20 @@ let csvPositives: [CSVPositive] = [
     .init(name: "quoted last field at EOF", bytes: b("a\n\"x\""), expected: [["a"], ["x"]]),
     .init(name: "quoted then CR", bytes: b("a,b\r\"x\",\"y\"\r"), expected: [["a", "b"], ["x", "y"]]),
     .init(name: "one megabyte field", bytes: b("a\n") + [UInt8](repeating: UInt8(ascii: "z"), count: 1 << 20) + b("\n"), expected: [["a"], [String(repeating: "z", count: 1 << 20)]]),
+    .init(name: "single field, no newline", bytes: b("a"), expected: [["a"]]),
+    .init(name: "space before quote is literal", bytes: b("a\n \"x\"\n"), expected: [["a"], [" \"x\""]]),
+    .init(name: "two empty quoted fields", bytes: b("a,b\n\"\",\"\"\n"), expected: [["a", "b"], ["", ""]]),
+    .init(name: "quoted separator only", bytes: b("a\n\",\"\n"), expected: [["a"], [","]]),
+    .init(name: "quoted lone CR kept", bytes: b("a\n\"x\ry\"\n"), expected: [["a"], ["x\ry"]]),
+    .init(name: "invalid UTF-8 kept as bytes", bytes: b("a\nx") + [0xFF] + b("y\n"), expected: [["a"], ["x\u{FFFD}y"]]),
+    .init(name: "NUL inside quotes kept", bytes: b("a\n\"x") + [0] + b("y\"\n"), expected: [["a"], ["x\u{0}y"]]),
+    .init(name: "trailing CR at EOF", bytes: b("a\r"), expected: [["a"]]),
+    .init(name: "leading blank CRLF line", bytes: b("\r\na\n1\n"), expected: [["a"], ["1"]]),
+    .init(name: "BOM only", bytes: [0xEF, 0xBB, 0xBF], expected: []),
+    .init(name: "many columns", bytes: b((0..<300).map { "c\($0)" }.joined(separator: ",") + "\n"), expected: [(0..<300).map { "c\($0)" }]),
+    .init(name: "many rows", bytes: b((0..<3000).map { "\($0),x" }.joined(separator: "\n")), expected: (0..<3000).map { ["\($0)", "x"] }),
+    .init(name: "KuaiRand video row", bytes: b("7,7676925,NORMAL,2022-04-10,LongPicture,0.0,,720.0,1440.0,6355540435,8.0,\"20,67\"\n"), expected: [["7", "7676925", "NORMAL", "2022-04-10", "LongPicture", "0.0", "", "720.0", "1440.0", "6355540435", "8.0", "20,67"]]),
+    .init(name: "RetailRocket transaction row", bytes: b("1433221332117,257597,transaction,355908,4000\r\n1433224214164,992329,view,248676,\r\n"), expected: [["1433221332117", "257597", "transaction", "355908", "4000"], ["1433224214164", "992329", "view", "248676", ""]]),
     .init(name: "quoted field across chunks", bytes: b("a\n\"") + [UInt8](repeating: UInt8(ascii: ","), count: 3000) + b("\"\n"), expected: [["a"], [String(repeating: ",", count: 3000)]]),
 ]
 
@@ -69,6 +83,14 @@ let csvNegatives: [CSVNegative] = [
     .init(name: "ragged: too few", bytes: b("a,b,c\n1,2\n"), line: 2, column: 4, message: "expected 3 fields, found 2", width: 3),
     .init(name: "ragged after CRLF", bytes: b("a,b\r\n1,2\r\n3\r\n"), line: 3, column: 2, message: "expected 2 fields, found 1", width: 2),
     .init(name: "ragged after quoted newline", bytes: b("a,b\n\"x\ny\",2\n1,2,3\n"), line: 4, column: 5, message: "found 3", width: 2),
+    .init(name: "unterminated after multi-line rows", bytes: b("a\n1\n2\n\"x\ny\nz"), line: 4, column: 1, message: "unterminated"),
+    .init(name: "unterminated second field CRLF", bytes: b("a,b\r\n1,\"x\r\n"), line: 2, column: 3, message: "unterminated"),
+    .init(name: "NUL in header", bytes: b("a") + [0] + b(",b\n"), line: 1, column: 2, message: "NUL byte"),
+    .init(name: "space between quoted fields", bytes: b("a,b\n\"x\" ,\"y\"\n"), line: 2, column: 4, message: "after a closing quote"),
+    .init(name: "junk after quote before CRLF", bytes: b("a\r\n\"x\"y\r\n"), line: 2, column: 4, message: "'y'"),
+    .init(name: "ragged: one field after blank line", bytes: b("a,b\n\n,\n1\n"), line: 4, column: 2, message: "expected 2 fields, found 1", width: 2),
+    .init(name: "ragged: trailing separator", bytes: b("a,b\n1,2,\n"), line: 2, column: 5, message: "expected 2 fields, found 3", width: 2),
+    .init(name: "ragged header longer than rows", bytes: b("a,b,c,d\n1,2,3,4\n1,2,3,4\n5\n"), line: 4, column: 2, message: "expected 4 fields, found 1", width: 4),
     .init(name: "ragged tab row with comma", bytes: b("a\tb\n1\t2\t3\n"), line: 2, column: 5, message: "expected 2 fields, found 3", width: 2),
 ]
 
@@ -170,3 +192,45 @@ let csvNegatives: [CSVNegative] = [
         #expect(nearestName(to: "abc", in: ["xyzw"]) == nil)
     }
 }
+
+/// By hand only (`RMTL_CSV_CORPUS=/tmp/dir`): writes every positive case (`<n>.csv`) and this reader's
+/// table (`<n>.json`), plus `compare.py`, which compares them with Python's `csv` in strict mode.
+@Test(.enabled(if: ProcessInfo.processInfo.environment["RMTL_CSV_CORPUS"] != nil))
+func DataCSVCorpusDump() throws {
+    let folder = ProcessInfo.processInfo.environment["RMTL_CSV_CORPUS"]!  // safe: the trait checked it
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    for (n, c) in csvPositives.enumerated() {
+        let path = folder + "/\(n).csv"
+        _ = FileManager.default.createFile(atPath: path, contents: Data(c.bytes))
+        let rows = try readAllRecords(path, separator: c.separator)
+        let json = try JSONSerialization.data(withJSONObject: ["name": c.name, "separator": Int(c.separator), "rows": rows])
+        _ = FileManager.default.createFile(atPath: folder + "/\(n).json", contents: json)
+    }
+    _ = FileManager.default.createFile(atPath: folder + "/compare.py", contents: Data(csvDifferentialScript.utf8))
+}
+
+let csvDifferentialScript = #"""
+#!/usr/bin/env python3
+"""Compare rmtl's CSV reader with Python's csv module (strict) on the positive corpus.
+
+Usage: RMTL_CSV_CORPUS=/tmp/corpus swift test -c release --disable-testable-imports --disable-xctest \
+           --filter DataCSVCorpusDump && python3 /tmp/corpus/compare.py /tmp/corpus
+Known, documented difference: Python yields [] for a blank line; rmtl skips blank lines.
+"""
+import csv, json, pathlib, sys
+
+csv.field_size_limit(sys.maxsize)
+
+folder = pathlib.Path(sys.argv[1])
+failures = 0
+cases = sorted(folder.glob("*.json"), key=lambda p: int(p.stem))
+for case in cases:
+    expected = json.loads(case.read_text())
+    with open(folder / f"{case.stem}.csv", newline="", encoding="utf-8-sig", errors="replace") as f:
+        rows = [r for r in csv.reader(f, delimiter=chr(expected["separator"]), strict=True) if r != []]
+    if rows != expected["rows"]:
+        failures += 1
+        print(f"DIFFERENT {expected['name']}: python {rows[:3]!r} rmtl {expected['rows'][:3]!r}")
+print(f"{len(cases) - failures}/{len(cases)} positive cases agree with Python csv (strict)")
+sys.exit(1 if failures else 0)
+"""#
