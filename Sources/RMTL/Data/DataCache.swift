@@ -39,8 +39,8 @@ public enum DataCache {
     static func cached(
         kind: String, sources: [String], optional: [String], options: String, cache: CacheOptions,
         directory: String, read: () throws -> InteractionTable
-    ) throws -> (InteractionTable, Status) {
-        guard cache.isEnabled else { return (try read(), .disabled) }
+    ) throws -> (InteractionTable, Status, Entry?) {
+        guard cache.isEnabled else { return (try read(), .disabled, nil) }
         // Stat the sources first: a missing required file is the reader's error, so let it report it.
         var key = "rmtl data cache v\(version)\nkind=\(kind)\noptions=\(options)\n"
         for source in sources {
@@ -49,7 +49,7 @@ public enum DataCache {
                     key += "\(source) absent\n"
                     continue
                 }
-                return (try read(), .disabled)
+                return (try read(), .disabled, nil)
             }
             key += "\(source) size=\(size) mtime=\(mtime)\n"
         }
@@ -58,14 +58,38 @@ public enum DataCache {
         var reason = "no cache file"
         if FileManager.default.fileExists(atPath: path) {
             do {
-                return (try load(path: path, key: key), .hit(path: path))
+                return (try load(path: path, key: key), .hit(path: path), Entry(path: path, key: key))
             } catch let e as CacheError {
                 reason = e.reason
             }
         }
         let table = try read()
         let written = (try? store(table, path: path, key: key)) != nil
-        return (table, .miss(path: path, written: written, reason: reason))
+        return (table, .miss(path: path, written: written, reason: reason), Entry(path: path, key: key))
+    }
+
+    /// Where one cached table lives and the key that validates it.
+    struct Entry: Sendable, Equatable {
+        var path: String
+        var key: String
+
+        /// The entry of a table derived from this one by `step` (e.g. "sessionize gap=1800000").
+        func derived(_ step: String) -> Entry {
+            let key = self.key + "derived=\(step)\n"
+            let stem = (path as NSString).deletingPathExtension
+            return Entry(path: stem + "-" + DataCache.hex(DataCache.checksum(Array(step.utf8))) + ".rmtlcache", key: key)
+        }
+    }
+
+    /// `make()`, cached at `entry` (nil: no cache). A damaged or stale file is rebuilt.
+    static func derived(_ entry: Entry?, make: () throws -> InteractionTable) throws -> InteractionTable {
+        guard let entry else { return try make() }
+        if FileManager.default.fileExists(atPath: entry.path), let table = try? load(path: entry.path, key: entry.key) {
+            return table
+        }
+        let table = try make()
+        try? store(table, path: entry.path, key: entry.key)
+        return table
     }
 
     struct CacheError: Error {

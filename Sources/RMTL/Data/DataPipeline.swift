@@ -35,11 +35,18 @@ public struct DataPipeline: Sendable {
     /// Default inactivity gap: 30 minutes.
     public static let defaultGap: Int64 = 30 * 60 * 1000
 
-    init(source: InteractionTable, encoderOptions: EncoderOptions, cacheStatus: DataCache.Status) {
+    /// The cache entry of `source`, so sessionized event tables can be cached next to it.
+    var cacheEntry: DataCache.Entry?
+
+    init(
+        source: InteractionTable, encoderOptions: EncoderOptions, cacheStatus: DataCache.Status,
+        cacheEntry: DataCache.Entry? = nil
+    ) {
         self.source = source
         self.table = source
         self.encoderOptions = encoderOptions
         self.cacheStatus = cacheStatus
+        self.cacheEntry = cacheEntry
     }
 
     /// The summary of the current state (after the last load, sessionize or split).
@@ -55,7 +62,7 @@ public struct DataPipeline: Sendable {
     ) throws -> DataPipeline {
         let files = ["events.csv", "item_properties_part1.csv", "item_properties_part2.csv", "category_tree.csv"]
             .map { directory + "/" + $0 }
-        let (table, status) = try DataCache.cached(
+        let (table, status, entry) = try DataCache.cached(
             kind: "retailrocket", sources: files, optional: [files[3]], options: options.fingerprint,
             cache: cache, directory: directory
         ) { try RetailRocketReader.read(directory: directory, options: options) }
@@ -64,7 +71,7 @@ public struct DataPipeline: Sendable {
         return DataPipeline(
             source: loaded,
             encoderOptions: EncoderOptions(tailMergeFields: retailRocketTailFields.filter(options.fields.contains)),
-            cacheStatus: status)
+            cacheStatus: status, cacheEntry: entry)
     }
 
     /// `load rmtl "dir"`: the authors' processed layout (train/val/test.csv + item_feadf.csv).
@@ -72,14 +79,14 @@ public struct DataPipeline: Sendable {
         directory: String, options: ProcessedLoadOptions = .init(), cache: CacheOptions = .init()
     ) throws -> DataPipeline {
         let files = ["train.csv", "val.csv", "test.csv", "item_feadf.csv"].map { directory + "/" + $0 }
-        let (table, status) = try DataCache.cached(
+        let (table, status, entry) = try DataCache.cached(
             kind: "rmtl", sources: files, optional: [], options: options.fingerprint, cache: cache,
             directory: directory
         ) { try ProcessedReader.read(directory: directory, options: options) }
         var pipeline = DataPipeline(
             source: table,
             encoderOptions: EncoderOptions(tailMergeFields: retailRocketTailFields.filter(options.fields.contains)),
-            cacheStatus: status)
+            cacheStatus: status, cacheEntry: entry)
         try pipeline.sessionize(byColumn: "visitorid")
         return pipeline
     }
@@ -89,11 +96,11 @@ public struct DataPipeline: Sendable {
         directory: String, options: KuaiRandLoadOptions = .init(), cache: CacheOptions = .init()
     ) throws -> DataPipeline {
         let files = try KuaiRandReader.sourceFiles(directory: directory, options: options)
-        let (table, status) = try DataCache.cached(
+        let (table, status, entry) = try DataCache.cached(
             kind: "kuairand", sources: files, optional: [], options: options.fingerprint, cache: cache,
             directory: directory
         ) { try KuaiRandReader.read(directory: directory, options: options) }
-        return DataPipeline(source: table, encoderOptions: EncoderOptions(), cacheStatus: status)
+        return DataPipeline(source: table, encoderOptions: EncoderOptions(), cacheStatus: status, cacheEntry: entry)
     }
 
     /// `load csv "file" ...`: any CSV/TSV with the columns named by the caller.
@@ -102,11 +109,11 @@ public struct DataPipeline: Sendable {
     ) throws -> DataPipeline {
         try GenericCSVReader.validate(options, file: path)
         let folder = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
-        let (table, status) = try DataCache.cached(
+        let (table, status, entry) = try DataCache.cached(
             kind: "csv", sources: [path], optional: [], options: options.fingerprint, cache: cache,
             directory: folder.isEmpty ? "." : folder
         ) { try GenericCSVReader.read(path: path, options: options) }
-        var pipeline = DataPipeline(source: table, encoderOptions: EncoderOptions(), cacheStatus: status)
+        var pipeline = DataPipeline(source: table, encoderOptions: EncoderOptions(), cacheStatus: status, cacheEntry: entry)
         if !table.sessions.isEmpty { try pipeline.sessionize(byColumn: options.session ?? "") }
         return pipeline
     }
@@ -115,8 +122,14 @@ public struct DataPipeline: Sendable {
 
     /// `sessionize gap=30m`: cut each user's time-ordered rows where consecutive rows are more than
     /// `gapMilliseconds` apart.
+    ///
+    /// For an event table (RetailRocket) the sessionized, collapsed table is cached beside the loaded one
+    /// (keyed by the gap and the label mapping), since collapsing 2.7M events costs more than reading.
     public mutating func sessionize(gapMilliseconds: Int64) throws {
-        table = try source.sessionized(gapMilliseconds: gapMilliseconds)
+        let source = self.source
+        let entry = source.rowUnit == .event
+            ? cacheEntry?.derived("sessionize gap=\(gapMilliseconds) labels=\(source.eventLabels)") : nil
+        table = try DataCache.derived(entry) { try source.sessionized(gapMilliseconds: gapMilliseconds) }
         isSessionized = true
         splits = nil
     }
@@ -142,7 +155,7 @@ public struct DataPipeline: Sendable {
                 table = t.withSessions(t.sessions)
                 table.notes.append("sessions: none in the data; one session per row")
             } else {
-                table = try source.sessionized(gapMilliseconds: Self.defaultGap)
+                try sessionize(gapMilliseconds: Self.defaultGap)
             }
             isSessionized = true
         }

@@ -38,6 +38,17 @@ public struct CSVLoadOptions: Sendable, Equatable {
         self.separator = separator
     }
 
+    /// The separator byte for a script's `sep=` value: `comma`/`,`, `tab`/`\t`, `semicolon`/`;`, `pipe`/`|`.
+    public static func separator(named name: String) -> UInt8? {
+        switch name.lowercased() {
+        case "comma", ",": return UInt8(ascii: ",")
+        case "tab", "\\t", "\t": return 9
+        case "semicolon", ";": return UInt8(ascii: ";")
+        case "pipe", "|": return UInt8(ascii: "|")
+        default: return nil
+        }
+    }
+
     /// A stable text of the options, for cache keys.
     var fingerprint: String {
         "cat=\(categorical) num=\(numeric) labels=\(labels.map { "\($0.task)=\($0.column)" }) "

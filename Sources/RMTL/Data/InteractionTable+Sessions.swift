@@ -23,19 +23,26 @@ extension InteractionTable {
                 file: name, message: "cannot cut sessions by a gap: the data has no user or session column",
                 hint: "load it with user=<column> or session=<column>, or use sessionize by=<column>")
         }
-        // (group, time, row) order: a stable grouping of the time order.
+        // One pass in time order, remembering each user's last time and open session; new sessions are
+        // numbered as they start, so session ids already follow time.
         let ts = timestamps
-        let order = stableGrouped(timeOrder(), by: groups)
-        var raw = [Int32](repeating: 0, count: rowCount)
-        var current: Int32 = -1
-        var previousGroup: Int32 = -1, previousTime: Int64 = 0
+        let order = timeOrder()
+        let groupCount = Int(groups.max() ?? -1) + 1
+        var lastTime = [Int64](repeating: 0, count: groupCount)
+        var openSession = [Int32](repeating: -1, count: groupCount)
+        var sessionOfRow = [Int32](repeating: 0, count: rowCount)  // in time order
+        var next: Int32 = 0
         for (k, row) in order.enumerated() {
-            if k == 0 || groups[row] != previousGroup || ts[row] - previousTime > gap { current += 1 }
-            raw[row] = current
-            previousGroup = groups[row]
-            previousTime = ts[row]
+            let g = Int(groups[row]), t = ts[row]
+            if openSession[g] < 0 || t - lastTime[g] > gap {
+                openSession[g] = next
+                next += 1
+            }
+            lastTime[g] = t
+            sessionOfRow[k] = openSession[g]
         }
-        var result = withSessions(raw)
+        var result = rows(order)
+        result.sessions = sessionOfRow
         result.notes.append("sessions: cut per \(users.isEmpty ? "session" : "user") by an inactivity gap of \(formatDuration(gap))")
         return try result.collapsedIfEvents()
     }

@@ -80,7 +80,7 @@ public struct InteractionTable: Sendable, Equatable {
 
     /// The rows at `indices`, in that order (every per-row column, vocabularies shared).
     public func rows(_ indices: [Int]) -> InteractionTable {
-        func pick<T>(_ column: [T]) -> [T] { column.isEmpty ? [] : indices.map { column[$0] } }
+        func pick<T: BitwiseCopyable>(_ column: [T]) -> [T] { column.isEmpty ? [] : gather(column, indices) }
         var t = self
         t.categorical = categorical.map(pick)
         t.numeric = numeric.map(pick)
@@ -119,6 +119,19 @@ public struct InteractionTable: Sendable, Equatable {
         var order = Array(0..<n)
         order.sort { ts[$0] != ts[$1] ? ts[$0] < ts[$1] : $0 < $1 }
         return order
+    }
+}
+
+/// `column[indices[k]]` for each k, through unsafe buffers (no per-element closure or bounds check).
+@inline(__always)
+func gather<T: BitwiseCopyable>(_ column: [T], _ indices: [Int]) -> [T] {
+    column.withUnsafeBufferPointer { source in
+        indices.withUnsafeBufferPointer { index in
+            [T](unsafeUninitializedCapacity: index.count) { out, initialized in
+                for k in 0..<index.count { out[k] = source[index[k]] }
+                initialized = index.count
+            }
+        }
     }
 }
 

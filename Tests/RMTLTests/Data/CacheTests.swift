@@ -124,8 +124,19 @@ import Testing
             return
         }
         #expect(a.source == b.source)
-        let sa = try a.split(.paper), sb = try b.split(.paper)
+        let sa = try a.split(.paper)
+        // The sessionized, collapsed table is cached too: a second file appears, and b reads it.
+        #expect(cacheFiles(folder.path + "/cache").count == 2)
+        let sb = try b.split(.paper)
         #expect(sa.test.categorical == sb.test.categorical)
         #expect(sa.test.labels == sb.test.labels)
+        #expect(a.table == b.table)
+        var uncached = try DataPipeline.loadRetailRocket(directory: folder.path, cache: .disabled)
+        try uncached.sessionize(gapMilliseconds: DataPipeline.defaultGap)
+        #expect(uncached.table == b.table)
+        // Another gap is another derived entry, never the old one.
+        try b.sessionize(gapMilliseconds: 60_000)
+        #expect(cacheFiles(folder.path + "/cache").count == 3)
+        #expect(b.table.rowCount >= a.table.rowCount)
     }
 }

@@ -112,6 +112,13 @@ func expectDataError(
         #expect(e?.hint != nil)
     }
 
+    @Test func separatorNames() {
+        #expect(CSVLoadOptions.separator(named: "tab") == 9)
+        #expect(CSVLoadOptions.separator(named: "comma") == 44)
+        #expect(CSVLoadOptions.separator(named: "TAB") == 9)
+        #expect(CSVLoadOptions.separator(named: "space") == nil)
+    }
+
     @Test func headerOnlyIsAnError() {
         let folder = TemporaryFolder()
         defer { folder.cleanup() }
