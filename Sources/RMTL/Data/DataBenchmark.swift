@@ -62,4 +62,30 @@ package enum DataBenchmark {
         report.append("cached reload, sessionize + split + encode: \(String(format: "%.2f", encodeAgain)) s")
         return report.joined(separator: "\n")
     }
+
+    /// Loads a KuaiRand folder without a cache, then sessionizes (30 min), splits and encodes.
+    package static func runKuaiRand(directory: String) throws -> String {
+        let start = DispatchTime.now().uptimeNanoseconds
+        var p = try DataPipeline.loadKuaiRand(directory: directory, cache: .disabled)
+        let loaded = DispatchTime.now().uptimeNanoseconds
+        try p.split(.paper)
+        let done = DispatchTime.now().uptimeNanoseconds
+        return "kuairand parse + join: \(String(format: "%.2f", Double(loaded - start) / 1e9)) s\n"
+            + "sessionize + split + encode: \(String(format: "%.2f", Double(done - loaded) / 1e9)) s\n"
+            + p.summary.description
+    }
+
+    /// Reads every record of `path` and touches every field: the reader's raw throughput.
+    package static func csvThroughput(path: String) throws -> String {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let reader = try CSVReader(path: path)
+        var records = 0, bytes = 0
+        while try reader.nextRecord() {
+            records += 1
+            for i in 0..<reader.fieldCount { bytes += reader.field(i).count }
+        }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        return "\(path): \(records) records, \(bytes) field bytes in \(String(format: "%.2f", seconds)) s "
+            + "(\(String(format: "%.2f", Double(records) / seconds / 1e6))M rows/s)"
+    }
 }

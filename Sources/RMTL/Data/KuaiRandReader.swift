@@ -137,6 +137,12 @@ public enum KuaiRandReader {
         var logCats = o.categorical.map { _ in [Int32]() }  // only filled for log-origin fields
         var numeric = o.numeric.map { _ in [Float]() }
         var missingNumeric = 0
+        let logCatFields = catOrigins.enumerated().compactMap { k, origin -> (Int, Int)? in
+            if case .log(let i) = origin { return (k, i) } else { return nil }
+        }
+        let logNumFields = numOrigins.enumerated().compactMap { k, origin -> (Int, Int)? in
+            if case .log(let i) = origin { return (k, i) } else { return nil }
+        }
         for (reader, header) in zip(logReaders, logHeaders) {
             while try reader.nextRecord() {
                 try reader.requireFieldCount(header.names.count)
@@ -144,14 +150,8 @@ public enum KuaiRandReader {
                 rowVideo.append(videos.intern(try reader.int64(videoIndex, column: "video_id")))
                 times.append(try reader.int64(timeIndex, column: "time_ms"))
                 for (k, i) in labelIndex.enumerated() { labels[k].append(try reader.label(i, column: o.labels[k].column)) }
-                for (k, origin) in catOrigins.enumerated() {
-                    if case .log(let i) = origin { logCats[k].append(interners[k].intern(reader.field(i))) }
-                }
-                for (k, origin) in numOrigins.enumerated() {
-                    if case .log(let i) = origin {
-                        numeric[k].append(try numericValue(reader, i, o.numeric[k], &missingNumeric))
-                    }
-                }
+                for (k, i) in logCatFields { logCats[k].append(interners[k].intern(reader.field(i))) }
+                for (k, i) in logNumFields { numeric[k].append(try numericValue(reader, i, o.numeric[k], &missingNumeric)) }
             }
         }
 
@@ -203,24 +203,25 @@ public enum KuaiRandReader {
             if !videoKnown[Int(rowVideo[r])] { droppedVideo += 1; continue }
             kept.append(r)
         }
+        let userRows = kept.map { Int(rowUser[$0]) }, videoRows = kept.map { Int(rowVideo[$0]) }
         for (k, origin) in catOrigins.enumerated() {
             switch origin {
-            case .log: table.categorical[k] = kept.map { logCats[k][$0] }
-            case .user: table.categorical[k] = kept.map { userTable.cats[k][Int(rowUser[$0])] }
-            case .video: table.categorical[k] = kept.map { videoTable.cats[k][Int(rowVideo[$0])] }
+            case .log: table.categorical[k] = gather(logCats[k], kept)
+            case .user: table.categorical[k] = gather(userTable.cats[k], userRows)
+            case .video: table.categorical[k] = gather(videoTable.cats[k], videoRows)
             }
         }
         for (k, origin) in numOrigins.enumerated() {
             switch origin {
-            case .log: table.numeric[k] = kept.map { numeric[k][$0] }
-            case .user: table.numeric[k] = kept.map { userTable.nums[k][Int(rowUser[$0])] }
-            case .video: table.numeric[k] = kept.map { videoTable.nums[k][Int(rowVideo[$0])] }
+            case .log: table.numeric[k] = gather(numeric[k], kept)
+            case .user: table.numeric[k] = gather(userTable.nums[k], userRows)
+            case .video: table.numeric[k] = gather(videoTable.nums[k], videoRows)
             }
         }
-        table.labels = labels.map { column in kept.map { column[$0] } }
-        table.users = kept.map { rowUser[$0] }
-        table.items = kept.map { rowVideo[$0] }
-        table.timestamps = kept.map { times[$0] }
+        table.labels = labels.map { gather($0, kept) }
+        table.users = gather(rowUser, kept)
+        table.items = gather(rowVideo, kept)
+        table.timestamps = gather(times, kept)
         table.vocabularies = interners.map { $0.frozen() }
         table.keyColumnNames = ["user_id"]
         table.keyColumns = [table.users]
