@@ -56,17 +56,17 @@ public final class CSVReader {
     public init(path: String, separator: UInt8 = UInt8(ascii: ","), chunkSize: Int = 1 << 20) throws {
         self.path = path
         self.separator = separator
+        var st = stat()
+        if stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR {
+            throw DataError(file: path, message: "expected a file, found a folder")
+        }
         let descriptor = open(path, O_RDONLY)
         if descriptor < 0 {
             let code = errno
-            var isDirectory = false
-            var st = stat()
-            if stat(path, &st) == 0 { isDirectory = (st.st_mode & S_IFMT) == S_IFDIR }
             throw DataError(
                 file: path,
                 message: code == ENOENT ? "no such file" : "cannot open file (\(String(cString: strerror(code))))",
                 hint: code == ENOENT ? "check the path; relative paths start at the current folder" : nil)
-                .withDirectoryNote(isDirectory)
         }
         fd = descriptor
         capacity = max(chunkSize, 16)
@@ -373,15 +373,5 @@ public final class CSVReader {
 
     static func printable(_ c: UInt8) -> String {
         (32..<127).contains(c) ? String(UnicodeScalar(c)) : "\\x" + String(c, radix: 16)
-    }
-}
-
-extension DataError {
-    fileprivate func withDirectoryNote(_ isDirectory: Bool) -> DataError {
-        guard isDirectory else { return self }
-        var e = self
-        e.message = "expected a file, found a folder"
-        e.hint = nil
-        return e
     }
 }

@@ -138,6 +138,14 @@ let csvNegatives: [CSVNegative] = [
         }
     }
 
+    @Test func folderInsteadOfFile() {
+        let folder = TemporaryFolder()
+        defer { folder.cleanup() }
+        #expect {
+            _ = try CSVReader(path: folder.path)
+        } throws: { e in (e as? DataError)?.message == "expected a file, found a folder" }
+    }
+
     @Test func headerErrors() throws {
         let folder = TemporaryFolder()
         defer { folder.cleanup() }
