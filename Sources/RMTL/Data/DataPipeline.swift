@@ -51,7 +51,14 @@ public struct DataPipeline: Sendable {
 
     /// The summary of the current state (after the last load, sessionize or split).
     public var summary: DataSummary {
-        DataSummary(table: table, encoders: splits == nil ? nil : encoders, splits: splits)
+        var s = DataSummary(table: table, encoders: splits == nil ? nil : encoders, splits: splits)
+        switch cacheStatus {
+        case .disabled: break
+        case .hit(let path): s.notes.append("cache: loaded from \(path)")
+        case .miss(let path, let written, let reason):
+            s.notes.append(written ? "cache: read the sources (\(reason)); wrote \(path)" : "cache: read the sources (\(reason)); could not write \(path)")
+        }
+        return s
     }
 
     // MARK: - load

@@ -34,6 +34,8 @@ import Testing
             return
         }
         #expect(second.source == first.source)
+        #expect(second.summary.description.contains("cache: loaded from"))
+        #expect(first.summary.description.contains("cache: read the sources (no cache file); wrote"))
         #expect(second.table == first.table)
         // The default folder is <data folder>/.rmtl-cache (when $RMTL_CACHE is unset).
         if ProcessInfo.processInfo.environment["RMTL_CACHE"] == nil {
