@@ -224,6 +224,7 @@ let csvDifferentialScript = #"""
 Usage: RMTL_CSV_CORPUS=/tmp/corpus swift test -c release --disable-testable-imports --disable-xctest \
            --filter DataCSVCorpusDump && python3 /tmp/corpus/compare.py /tmp/corpus
 Known, documented difference: Python yields [] for a blank line; rmtl skips blank lines.
+Accept/reject must agree; fields must agree when both accept.
 """
 import csv, json, pathlib, sys
 
@@ -234,11 +235,47 @@ failures = 0
 cases = sorted(folder.glob("*.json"), key=lambda p: int(p.stem))
 for case in cases:
     expected = json.loads(case.read_text())
+    raw = (folder / f"{case.stem}.csv").read_bytes()
     with open(folder / f"{case.stem}.csv", newline="", encoding="utf-8-sig", errors="replace") as f:
-        rows = [r for r in csv.reader(f, delimiter=chr(expected["separator"]), strict=True) if r != []]
+        try:
+            rows = [r for r in csv.reader(f, delimiter=chr(expected["separator"]), strict=True) if r != []]
+            python_error = None
+        except csv.Error as e:
+            rows, python_error = None, str(e)
+    if "error" in expected or python_error is not None:
+        if ("error" in expected) != (python_error is not None):
+            failures += 1
+            print(f"DIFFERENT {expected['name']} {raw!r}: python {python_error or rows!r} rmtl {expected.get('error') or expected.get('rows')!r}")
+        continue
     if rows != expected["rows"]:
         failures += 1
-        print(f"DIFFERENT {expected['name']}: python {rows[:3]!r} rmtl {expected['rows'][:3]!r}")
-print(f"{len(cases) - failures}/{len(cases)} positive cases agree with Python csv (strict)")
+        print(f"DIFFERENT {expected['name']} {raw!r}: python {rows[:3]!r} rmtl {expected['rows'][:3]!r}")
+print(f"{len(cases) - failures}/{len(cases)} cases agree with Python csv (strict)")
 sys.exit(1 if failures else 0)
 """#
+
+/// By hand only (`RMTL_CSV_FUZZ=/tmp/dir`): writes 20,000 random small inputs over the alphabet
+/// `a , " \n \r` (seeded), each with this reader's verdict (`rows` or `error`), plus `compare.py`.
+/// `python3 /tmp/dir/compare.py /tmp/dir` then checks accept/reject and fields against Python's csv.
+@Test(.enabled(if: ProcessInfo.processInfo.environment["RMTL_CSV_FUZZ"] != nil))
+func DataCSVRandomDifferentialDump() throws {
+    let folder = ProcessInfo.processInfo.environment["RMTL_CSV_FUZZ"]!  // safe: the trait checked it
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    var rng = RandomGenerator(seed: 2026)
+    let alphabet = Array("a,\"\n\r".utf8)
+    for n in 0..<20_000 {
+        let length = 1 + rng.nextInt(below: 12)
+        let bytes = (0..<length).map { _ in alphabet[rng.nextInt(below: alphabet.count)] }
+        let path = folder + "/\(n).csv"
+        _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        var verdict: [String: Any] = ["name": "random \(n)", "separator": 44]
+        do {
+            verdict["rows"] = try readAllRecords(path)
+        } catch let e as DataError {
+            verdict["error"] = e.description
+        }
+        let json = try JSONSerialization.data(withJSONObject: verdict)
+        _ = FileManager.default.createFile(atPath: folder + "/\(n).json", contents: json)
+    }
+    _ = FileManager.default.createFile(atPath: folder + "/compare.py", contents: Data(csvDifferentialScript.utf8))
+}
