@@ -1,0 +1,176 @@
+/// The data commands of a script, one function per command (language.md):
+///
+/// ```
+/// load retailrocket "dir"            → DataPipeline.loadRetailRocket(directory:options:cache:)
+/// load rmtl "dir"                    → DataPipeline.loadProcessed(directory:options:cache:)
+/// load kuairand "dir"                → DataPipeline.loadKuaiRand(directory:options:cache:)
+/// load csv "file" cat=[..] num=[..] labels=[ctr=is_click] session=user_id time=time_ms sep=tab
+///                                    → DataPipeline.loadCSV(path:options:cache:)
+/// sessionize gap=30m                 → pipeline.sessionize(gapMilliseconds:)
+/// sessionize by=visitorid            → pipeline.sessionize(byColumn:)
+/// split time 0.6 0.2 0.2 [whole_sessions=true] | split by=column | split preset
+///                                    → pipeline.split(_:)  (returns DatasetSplits)
+/// ```
+/// Every step updates `summary`, which the caller prints. `sessionize` always starts again from the
+/// loaded table, so calling it twice does not cut twice.
+///
+/// Defaults when a step is skipped: `split` on data without sessions first sessionizes (RetailRocket and
+/// KuaiRand: per user with a 30-minute gap; CSV: by its session column, or one session per row). A
+/// table loaded with a session column is put in time order and its sessions numbered by first row.
+public struct DataPipeline: Sendable {
+    /// The table as loaded (for RetailRocket: one row per event).
+    public private(set) var source: InteractionTable
+    /// The table after sessionizing (rows in time order; RetailRocket collapsed per session and item).
+    public private(set) var table: InteractionTable
+    public private(set) var isSessionized = false
+    /// How categorical values are encoded at `split` (RetailRocket and the processed layout default to the
+    /// authors' tail merge of `776` and `364`).
+    public var encoderOptions: EncoderOptions
+    /// Encoders and splits of the last `split`.
+    public private(set) var encoders: [FieldEncoder] = []
+    public private(set) var splits: DatasetSplits?
+    /// Where the table came from a cache ("hit"), was read and cached ("miss"), or read without one.
+    public private(set) var cacheStatus: DataCache.Status = .disabled
+
+    /// Default inactivity gap: 30 minutes.
+    public static let defaultGap: Int64 = 30 * 60 * 1000
+
+    /// The cache entry of `source`, so sessionized event tables can be cached next to it.
+    var cacheEntry: DataCache.Entry?
+
+    init(
+        source: InteractionTable, encoderOptions: EncoderOptions, cacheStatus: DataCache.Status,
+        cacheEntry: DataCache.Entry? = nil
+    ) {
+        self.source = source
+        self.table = source
+        self.encoderOptions = encoderOptions
+        self.cacheStatus = cacheStatus
+        self.cacheEntry = cacheEntry
+    }
+
+    /// The summary of the current state (after the last load, sessionize or split).
+    public var summary: DataSummary {
+        var s = DataSummary(table: table, encoders: splits == nil ? nil : encoders, splits: splits)
+        switch cacheStatus {
+        case .disabled: break
+        case .hit(let path): s.notes.append("cache: loaded from \(path)")
+        case .miss(let path, let written, let reason):
+            s.notes.append(written ? "cache: read the sources (\(reason)); wrote \(path)" : "cache: read the sources (\(reason)); could not write \(path)")
+        }
+        return s
+    }
+
+    // MARK: - load
+
+    /// `load retailrocket "dir"`: the raw Kaggle files.
+    public static func loadRetailRocket(
+        directory: String, options: RetailRocketLoadOptions = .init(), cache: CacheOptions = .init()
+    ) throws -> DataPipeline {
+        let files = ["events.csv", "item_properties_part1.csv", "item_properties_part2.csv", "category_tree.csv"]
+            .map { directory + "/" + $0 }
+        let (table, status, entry) = try DataCache.cached(
+            kind: "retailrocket", sources: files, optional: [files[3]], options: options.fingerprint,
+            cache: cache, directory: directory
+        ) { try RetailRocketReader.read(directory: directory, options: options) }
+        var loaded = table
+        loaded.eventLabels = options.labels
+        return DataPipeline(
+            source: loaded,
+            encoderOptions: EncoderOptions(tailMergeFields: retailRocketTailFields.filter(options.fields.contains)),
+            cacheStatus: status, cacheEntry: entry)
+    }
+
+    /// `load rmtl "dir"`: the authors' processed layout (train/val/test.csv + item_feadf.csv).
+    public static func loadProcessed(
+        directory: String, options: ProcessedLoadOptions = .init(), cache: CacheOptions = .init()
+    ) throws -> DataPipeline {
+        let files = ["train.csv", "val.csv", "test.csv", "item_feadf.csv"].map { directory + "/" + $0 }
+        let (table, status, entry) = try DataCache.cached(
+            kind: "rmtl", sources: files, optional: [], options: options.fingerprint, cache: cache,
+            directory: directory
+        ) { try ProcessedReader.read(directory: directory, options: options) }
+        var pipeline = DataPipeline(
+            source: table,
+            encoderOptions: EncoderOptions(tailMergeFields: retailRocketTailFields.filter(options.fields.contains)),
+            cacheStatus: status, cacheEntry: entry)
+        try pipeline.sessionize(byColumn: "visitorid")
+        return pipeline
+    }
+
+    /// `load kuairand "dir"`: the raw KuaiRand-1K files.
+    public static func loadKuaiRand(
+        directory: String, options: KuaiRandLoadOptions = .init(), cache: CacheOptions = .init()
+    ) throws -> DataPipeline {
+        let files = try KuaiRandReader.sourceFiles(directory: directory, options: options)
+        let (table, status, entry) = try DataCache.cached(
+            kind: "kuairand", sources: files, optional: [], options: options.fingerprint, cache: cache,
+            directory: directory
+        ) { try KuaiRandReader.read(directory: directory, options: options) }
+        return DataPipeline(source: table, encoderOptions: EncoderOptions(), cacheStatus: status, cacheEntry: entry)
+    }
+
+    /// `load csv "file" ...`: any CSV/TSV with the columns named by the caller.
+    public static func loadCSV(
+        path: String, options: CSVLoadOptions, cache: CacheOptions = .init()
+    ) throws -> DataPipeline {
+        try GenericCSVReader.validate(options, file: path)
+        let folder = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+        let (table, status, entry) = try DataCache.cached(
+            kind: "csv", sources: [path], optional: [], options: options.fingerprint, cache: cache,
+            directory: folder.isEmpty ? "." : folder
+        ) { try GenericCSVReader.read(path: path, options: options) }
+        var pipeline = DataPipeline(source: table, encoderOptions: EncoderOptions(), cacheStatus: status, cacheEntry: entry)
+        if !table.sessions.isEmpty { try pipeline.sessionize(byColumn: options.session ?? "") }
+        return pipeline
+    }
+
+    // MARK: - sessionize
+
+    /// `sessionize gap=30m`: cut each user's time-ordered rows where consecutive rows are more than
+    /// `gapMilliseconds` apart.
+    ///
+    /// For an event table (RetailRocket) the sessionized, collapsed table is cached beside the loaded one
+    /// (keyed by the gap and the label mapping), since collapsing 2.7M events costs more than reading.
+    public mutating func sessionize(gapMilliseconds: Int64) throws {
+        let source = self.source
+        let entry = source.rowUnit == .event
+            ? cacheEntry?.derived("sessionize gap=\(gapMilliseconds) labels=\(source.eventLabels)") : nil
+        table = try DataCache.derived(entry) { try source.sessionized(gapMilliseconds: gapMilliseconds) }
+        isSessionized = true
+        splits = nil
+    }
+
+    /// `sessionize by=column`: rows sharing the column's value form one session.
+    public mutating func sessionize(byColumn column: String) throws {
+        table = try source.sessionized(byColumn: column)
+        isSessionized = true
+        splits = nil
+    }
+
+    // MARK: - split
+
+    /// `split ...`: divides the rows, fits the encoders on the training part and encodes all three.
+    /// `.preset` is the processed layout's own files.
+    @discardableResult
+    public mutating func split(_ method: SplitMethod) throws -> DatasetSplits {
+        if !isSessionized {
+            if source.users.isEmpty {
+                // No user key: one session per row.
+                var t = source
+                t.sessions = (0..<Int32(t.rowCount)).map { $0 }
+                table = t.withSessions(t.sessions)
+                table.notes.append("sessions: none in the data; one session per row")
+            } else {
+                try sessionize(gapMilliseconds: Self.defaultGap)
+            }
+            isSessionized = true
+        }
+        let parts = try table.splitRows(method)
+        let result = try table.encoded(
+            train: parts.train, validation: parts.validation, test: parts.test, options: encoderOptions)
+        encoders = result.encoders
+        splits = result.splits
+        return result.splits
+    }
+}
