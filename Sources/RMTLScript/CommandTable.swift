@@ -163,12 +163,14 @@ public let commandTable: [CommandSpec] = [
         ParamSpec("by", .any, "Take sessions from this column instead."),
     ], needs: [.data], produces: [.sessions], summary: "Cut sessions by an inactivity gap, or take a column."),
     CommandSpec(verb: "split", params: [
-        ParamSpec("mode", .choice(["time", "random"]), default: .word("time"), positional: true, "How to order rows."),
+        ParamSpec("mode", .choice(["time", "preset"]), default: .word("time"), positional: true,
+                  "By time, or the parts the source already has (the processed layout's files)."),
         ParamSpec("train", .fraction, default: n(0.6), positional: true, "Training fraction."),
         ParamSpec("val", .fraction, default: n(0.2), positional: true, "Validation fraction."),
         ParamSpec("test", .fraction, default: n(0.2), positional: true, "Test fraction."),
         ParamSpec("keep_sessions", .bool, default: .bool(true), "Keep each session in one part."),
-    ], needs: [.data], produces: [.splits], summary: "Split into train/val/test (fractions sum to 1)."),
+        ParamSpec("by", .any, "Split by this column's values (train/val/test or 0/1/2) instead."),
+    ], needs: [.data], produces: [.splits], summary: "Split into train/val/test (fractions sum to 1); encoders are fit on train."),
     CommandSpec(verb: "show", params: [
         ParamSpec("what", .any, default: .word("results"), positional: true,
                   "data, model, results, variables, history, config, a result, a variable or a value."),

@@ -75,8 +75,8 @@ public final class Workspace {
     // MARK: state
     public var seed: UInt64 = 2022
     public var threads: Int = ProcessInfo.processInfo.activeProcessorCount
-    /// The loaded table (before the split), or nil.
-    public var dataset: Dataset?
+    /// The loaded data: raw table, sessions and (after `split`) encoders; nil before `load`.
+    public var data: DataPipeline?
     public var splits: DatasetSplits?
     /// Where the data came from (`load` arguments), for summaries and exports.
     public var dataSource: String?
@@ -116,7 +116,8 @@ public final class Workspace {
     /// Engine state flags, for checking prompt input against what really exists.
     public var stateFlags: Set<StateFlag> {
         var f: Set<StateFlag> = []
-        if dataset != nil || splits != nil { f.insert(.data) }
+        if data != nil || splits != nil { f.insert(.data) }
+        if data?.isSessionized == true { f.insert(.sessions) }
         if splits != nil { f.formUnion([.sessions, .splits]) }
         if actorSettings != nil { f.insert(.actor) }
         if isActorTrained { f.insert(.trainedActor) }
@@ -126,7 +127,7 @@ public final class Workspace {
     }
 
     /// Task names of the loaded data, or nil.
-    public var taskNames: [String]? { splits?.train.taskNames ?? dataset?.taskNames }
+    public var taskNames: [String]? { splits?.train.taskNames ?? data?.table.taskNames }
 
     // MARK: results
 

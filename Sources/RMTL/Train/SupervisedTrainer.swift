@@ -88,6 +88,10 @@ public struct SupervisedTrainer {
         onEpoch: (EpochReport) -> Void = { _ in }, onStep: (Int, Int, Double) -> Void = { _, _, _ in }
     ) throws -> [EpochReport] {
         try config.validate(trainRows: train.rowCount)
+        if let cardinalities = model.modelConfig?.cardinalities {
+            try train.validate(against: cardinalities)
+            try validation.validate(against: cardinalities)
+        }
         guard validation.rowCount > 0 else {
             throw ConfigurationError(parameter: "validation", message: "the validation split is empty; early stopping needs rows")
         }

@@ -144,27 +144,31 @@ public final class TrainableModel: @unchecked Sendable {
 
     /// Probabilities for every row of `data` (dropout off): `result[task][row]`.
     public func predict(_ data: Dataset) -> [[Float]] {
-        var result = [[Float]](repeating: [Float](repeating: 0, count: data.rowCount), count: outputCount)
+        // Shards write into one flat Float buffer (task-major): nested Swift arrays must not be
+        // mutated from two threads (their copy-on-write bookkeeping is not thread-safe).
+        let n = data.rowCount
+        var flat = [Float](repeating: 0, count: outputCount * n)
         let batch = Batch(capacity: capacity, fieldCount: data.fieldCount, numericCount: data.numericCount, taskCount: data.taskCount)
         var start = 0
-        var unused = RandomGenerator(seed: 0)
-        while start < data.rowCount {
-            let end = min(start + capacity, data.rowCount)
-            batch.gather(data, Array(start..<end)[...])
-            let offset = start
-            result.withUnsafeMutableBufferPointer { out in
-                let out = UncheckedSendable(out)
-                _ = accumulateForward(batch, rng: &unused) { _, rows, p in
-                    for t in 0..<p.columns { for r in 0..<p.rows { out.value[t][offset + rows.lowerBound + r] = p[r, t] } }
+        flat.withUnsafeMutableBufferPointer { buffer in
+            let out = UncheckedSendable(buffer.baseAddress!)
+            while start < n {
+                let end = min(start + capacity, n)
+                batch.gather(data, Array(start..<end)[...])
+                let offset = start
+                accumulateForward(batch) { _, rows, p in
+                    for t in 0..<p.columns {
+                        for r in 0..<p.rows { out.value[t * n + offset + rows.lowerBound + r] = p[r, t] }
+                    }
                 }
+                start = end
             }
-            start = end
         }
-        return result
+        return (0..<outputCount).map { t in Array(flat[(t * n)..<((t + 1) * n)]) }
     }
 
     /// Forward only, dropout off, shard by shard; `body` sees each shard's probabilities.
-    func accumulateForward(_ batch: Batch, rng: inout RandomGenerator, _ body: (Int, Range<Int>, Matrix) -> Void) -> Int {
+    func accumulateForward(_ batch: Batch, _ body: (Int, Range<Int>, Matrix) -> Void) {
         let parts = min(threads, batch.rows)
         let input = batch.input
         parallelFor(parts) { part in
@@ -173,7 +177,6 @@ public final class TrainableModel: @unchecked Sendable {
             let p = self.replicas[part].forward(input.rows(range.lowerBound, range.count), isTraining: false, rng: &noRandomness)
             body(part, range, p)
         }
-        return parts
     }
 
     /// Named copies of every parameter tensor (checkpoints, parity tests).

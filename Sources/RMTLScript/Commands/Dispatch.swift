@@ -32,7 +32,8 @@ extension Session {
             try w.sessionize(gap: by == nil ? try a.duration("gap") : nil, byColumn: by)
         case "split":
             try w.split(mode: try a.word("mode")!, train: try a.number("train")!, validation: try a.number("val")!,
-                        test: try a.number("test")!, keepSessions: try a.bool("keep_sessions")!)
+                        test: try a.number("test")!, keepSessions: try a.bool("keep_sessions")!,
+                        byColumn: try a.value("by")?.text)
         case "show": try show(b, a)
         case "actor":
             var s = ActorSettings(model: try a.word("model")!)

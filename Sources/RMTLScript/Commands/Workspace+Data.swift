@@ -1,19 +1,48 @@
+import Foundation
 import RMTL
 
 // MARK: - generate, load, sessionize, split, show data
 //
-// ENGINE: the data pipeline (Sources/RMTL/Data) plugs in here. Each method must leave
-// `dataset` (after load) or `splits` (after split, or `load rmtl`) set, and record its settings
-// with `setConfig`. Until then they throw `.unavailable`.
+// The data pipeline (Sources/RMTL/Data, `DataPipeline`) plugs in here: `load` sets `data`,
+// `sessionize` cuts its sessions, `split` fits the encoders on train and sets `splits`.
 extension Workspace {
     /// `generate retailrocket DIR events= seed=`.
     public func generateRetailRocket(directory: String, events: Int, seed: UInt64?) throws {
-        throw WorkspaceError.unavailable("generate retailrocket")
+        let start = Date()
+        try dataStep { try SyntheticRetailRocket.write(to: directory, events: events, seed: seed ?? self.seed) }
+        say("wrote synthetic RetailRocket (\(events) events) to \(directory) in \(Value.formatDuration(Date().timeIntervalSince(start)))")
     }
 
     /// `load FORMAT PATH …`; `format` is retailrocket, rmtl, kuairand or csv.
     public func load(format: String, path: String, csv: CSVOptions? = nil) throws {
-        throw WorkspaceError.unavailable("load \(format)")
+        let start = Date()
+        let loaded: DataPipeline = try dataStep {
+            switch format {
+            case "retailrocket": return try DataPipeline.loadRetailRocket(directory: path)
+            case "rmtl": return try DataPipeline.loadProcessed(directory: path)
+            case "kuairand": return try DataPipeline.loadKuaiRand(directory: path)
+            default:
+                guard let csv else { throw WorkspaceError.failed("load csv needs its column options") }
+                guard let separator = CSVLoadOptions.separator(named: csv.separator) else {
+                    throw WorkspaceError.failed("unknown separator '\(csv.separator)'")
+                }
+                let options = CSVLoadOptions(
+                    categorical: csv.categorical, numeric: csv.numeric,
+                    labels: csv.labels.map { CSVLoadOptions.Label(task: $0.task, column: $0.column) },
+                    session: csv.session, time: csv.time, separator: separator)
+                return try DataPipeline.loadCSV(path: path, options: options)
+            }
+        }
+        data = loaded
+        splits = nil
+        actor = nil
+        actorSettings = nil
+        isActorTrained = false
+        dataSource = "\(format) \"\(path)\""
+        setConfig("data", dataSource!)
+        if format == "rmtl" { try split(mode: "preset", train: 0.6, validation: 0.2, test: 0.2, keepSessions: true, byColumn: nil) }
+        say("loaded \(format) in \(Value.formatDuration(Date().timeIntervalSince(start)))")
+        say(loaded.summary.description)
     }
 
     /// `load csv` options.
@@ -36,18 +65,47 @@ extension Workspace {
 
     /// `sessionize gap=30m` or `sessionize by=COLUMN` (`gap` in seconds).
     public func sessionize(gap: Double?, byColumn: String?) throws {
-        guard dataset != nil else { throw WorkspaceError.failed("no dataset is loaded") }
-        throw WorkspaceError.unavailable("sessionize")
+        guard var pipeline = data else { throw WorkspaceError.failed("no dataset is loaded") }
+        try dataStep {
+            if let byColumn { try pipeline.sessionize(byColumn: byColumn) } else {
+                try pipeline.sessionize(gapMilliseconds: Int64(((gap ?? 1800) * 1000).rounded()))
+            }
+        }
+        data = pipeline
+        splits = nil
+        setConfig("sessions", byColumn.map { "by \($0)" } ?? "gap \(Value.formatDuration(gap ?? 1800))")
+        say(pipeline.summary.description)
     }
 
-    /// `split time|random TRAIN VAL TEST keep_sessions=`.
-    public func split(mode: String, train: Double, validation: Double, test: Double, keepSessions: Bool) throws {
+    /// `split time TRAIN VAL TEST keep_sessions=`, `split by=COLUMN` or `split preset`.
+    public func split(mode: String, train: Double, validation: Double, test: Double, keepSessions: Bool, byColumn: String? = nil) throws {
         let total = train + validation + test
         guard abs(total - 1) < 1e-9 else {
             throw WorkspaceError.failed("split fractions must sum to 1, found \(Value.format(total))")
         }
-        guard dataset != nil else { throw WorkspaceError.failed("no dataset is loaded") }
-        throw WorkspaceError.unavailable("split")
+        guard var pipeline = data else { throw WorkspaceError.failed("no dataset is loaded") }
+        let method: SplitMethod = byColumn.map { .column($0) }
+            ?? (mode == "preset" ? .preset : .time(train: train, validation: validation, test: test, wholeSessions: keepSessions))
+        let parts = try dataStep { try pipeline.split(method) }
+        data = pipeline
+        splits = parts
+        setConfig("split", byColumn.map { "by \($0)" } ?? (mode == "preset" ? "preset" : "time \(train) \(validation) \(test)"))
+        say("split: train \(parts.train.rowCount), val \(parts.validation.rowCount), test \(parts.test.rowCount) rows; "
+            + "field sizes \(parts.train.cardinalities.map(String.init).joined(separator: " "))")
+    }
+
+    /// Runs a data step, turning the data layer's errors (already `file:line:col: error: …` with a
+    /// hint) into a workspace failure in their own words.
+    private func dataStep<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch let error as DataError {
+            throw WorkspaceError.failed(error.description)
+        } catch let error as WorkspaceError {
+            throw error
+        } catch let error as Interrupt.Interrupted {
+            throw error
+        } catch {
+            throw WorkspaceError.failed(String(describing: error))
+        }
     }
 
     /// `show data`: sizes, tasks and label rates of what is loaded.
@@ -59,16 +117,11 @@ extension Workspace {
             }
             return row
         }
-        guard let any = splits?.train ?? dataset else {
-            say("no data loaded")
+        guard let any = splits?.train else {
+            say(data.map { $0.summary.description } ?? "no data loaded")
             return
         }
-        var rows: [[String]] = []
-        if let s = splits {
-            rows = [describe("train", s.train), describe("val", s.validation), describe("test", s.test)]
-        } else if let d = dataset {
-            rows = [describe("all", d)]
-        }
+        let rows = splits.map { s in [describe("train", s.train), describe("val", s.validation), describe("test", s.test)] } ?? []
         say("\(dataSource ?? any.name): \(any.fieldCount) categorical, \(any.numericCount) numeric fields; "
             + "tasks \(any.taskNames.joined(separator: ", "))")
         let header = ["part", "rows", "sessions"] + any.taskNames.map { "\($0) rate" }
@@ -79,7 +132,7 @@ extension Workspace {
     /// the fingerprint stored with exports and checkpoints. Nil when nothing is loaded.
     public var dataFingerprint: String? {
         let parts: [Dataset]
-        if let s = splits { parts = [s.train, s.validation, s.test] } else if let d = dataset { parts = [d] } else { return nil }
+        if let s = splits { parts = [s.train, s.validation, s.test] } else { return nil }
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         func mix(_ v: UInt64) {
             var x = v

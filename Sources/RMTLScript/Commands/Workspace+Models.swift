@@ -11,7 +11,7 @@ extension Workspace {
     /// `actor MODEL embed= bottom= tower= experts= dropout=`: builds the model and draws its weights.
     public func buildActor(_ settings: ActorSettings) throws {
         guard let splits else {
-            throw WorkspaceError.failed(dataset == nil ? "no dataset is loaded" : "the data is not split yet; run 'split' first")
+            throw WorkspaceError.failed(data == nil ? "no dataset is loaded" : "the data is not split yet; run 'split' first")
         }
         guard let kind = ModelKind(rawValue: settings.model) else { throw WorkspaceError.failed("unknown model '\(settings.model)'") }
         let train = splits.train

@@ -129,3 +129,21 @@ import RMTL
 }
 
 @_silgen_name("pow") private func pow(_ x: Double, _ y: Double) -> Double
+
+@Suite("Parallel inference") struct ParallelInferenceTests {
+    /// Shards write their probabilities from two threads: the result must be exactly the one-thread result
+    /// (a race on the output arrays once corrupted the heap here).
+    @Test(arguments: [ModelKind.esmm, .ple])
+    func twoThreadsPredictExactlyWhatOneThreadDoes(_ kind: ModelKind) throws {
+        let data = PlantedSignal.make(rows: 20_000, seed: 4)
+        var config = ModelConfig(kind: kind, cardinalities: data.cardinalities, numericCount: 1, taskCount: 2)
+        config.embedDim = 8
+        config.bottom = [16, 8]
+        config.tower = [8]
+        config.experts = 4
+        var rng1 = RandomGenerator(seed: 5), rng2 = RandomGenerator(seed: 5)
+        let one = try TrainableModel(config, batchCapacity: 1000, threads: 1, rng: &rng1)
+        let two = try TrainableModel(config, batchCapacity: 1000, threads: 2, rng: &rng2)
+        for _ in 0..<5 { #expect(one.predict(data) == two.predict(data)) }
+    }
+}
