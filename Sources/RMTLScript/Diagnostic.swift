@@ -82,7 +82,7 @@ public struct Diagnostic: Sendable {
             return text
         case .commandUnavailable(let command, _):
             return "'\(command)' is not available yet in this build"
-        case .runtime(let text, _):
+        case .runtime(let text, _), .engineFailed(let text, _, _):
             return text
         case .assertionFailed(let expression, _, _):
             return "assertion failed: \(expression)"
@@ -96,6 +96,8 @@ public struct Diagnostic: Sendable {
     /// What to do about it, or nil.
     public var hint: String? {
         switch error {
+        case .engineFailed(_, let hint, _):
+            return hint
         case .unknownName(let name, let kind, let candidates, _, _):
             let suggestion = Suggestion.nearest(name, in: candidates)
             let listed = candidates.count <= 12 && !candidates.isEmpty

@@ -42,6 +42,8 @@ public enum ScriptError: Error, Equatable, Sendable {
     // MARK: runtime
     case commandUnavailable(command: String, at: SourceRange)
     case runtime(String, at: SourceRange)
+    /// The engine rejected the command (bad data, impossible settings), in its own words and hint.
+    case engineFailed(String, hint: String?, at: SourceRange)
     case assertionFailed(expression: String, sides: [(String, String)], at: SourceRange)
     case interrupted(at: SourceRange)
     case io(String, path: String, at: SourceRange)
@@ -60,7 +62,7 @@ public enum ScriptError: Error, Equatable, Sendable {
             .includeCycle(_, let r), .includeNeedsString(let r), .unknownName(_, _, _, _, let r),
             .wrongType(_, _, _, let r), .missingArgument(_, _, let r), .tooManyArguments(_, let r),
             .duplicateArgument(_, let r), .valueOutOfRange(_, _, _, let r), .missingState(_, _, let r),
-            .invalidUse(_, let r), .commandUnavailable(_, let r), .runtime(_, let r),
+            .invalidUse(_, let r), .commandUnavailable(_, let r), .runtime(_, let r), .engineFailed(_, _, let r),
             .assertionFailed(_, _, let r), .interrupted(let r), .io(_, _, let r):
             return r
         }

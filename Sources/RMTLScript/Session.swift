@@ -418,6 +418,7 @@ public final class Session {
         switch e {
         case .unavailable(let name): return .commandUnavailable(command: name, at: r)
         case .failed(let text): return .runtime(text, at: r)
+        case .rejected(let text, let hint): return .engineFailed(text, hint: hint, at: r)
         case .io(let op, let path): return .io(op, path: path, at: r)
         case .interrupted: return .interrupted(at: r)
         }

@@ -7,6 +7,8 @@ public enum WorkspaceError: Error, Equatable, Sendable {
     case unavailable(String)
     /// The command ran and failed (bad data, impossible settings…).
     case failed(String)
+    /// The same, with the engine's hint on what to do.
+    case rejected(String, hint: String?)
     /// A file could not be read or written: the operation ("read", "write") and the path.
     case io(String, path: String)
     case interrupted

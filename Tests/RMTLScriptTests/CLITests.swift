@@ -96,11 +96,11 @@ enum CLI {
         #expect(r.stderr.contains("\(path):2:7: error: unknown model 'esm'\n"))
     }
 
-    @Test func engineCommandsFailClearly() throws {
-        let path = CLI.script("engine.rmtl", "generate retailrocket \"/tmp/x\" events=1k\n")
+    @Test func engineErrorsFailTheRunAtTheCommand() throws {
+        let path = CLI.script("engine.rmtl", "seed 1\nload retailrocket \"/nonexistent/rr\"\n")
         let r = try CLI.run(["run", path])
         #expect(r.status == 70)
-        #expect(r.stderr.contains("error: 'generate retailrocket' is not available yet in this build"))
+        #expect(r.stderr.hasPrefix("\(path):2:1: error: /nonexistent/rr/events.csv: no such file"))
     }
 
     @Test func missingFileExits74() throws {
@@ -196,6 +196,14 @@ enum CLI {
         #expect(bad.stderr.hasPrefix("<stdin>:1:1: error: unknown command 'sead'"))
         let help = try CLI.run([], stdin: "help seed\n")
         #expect(help.stdout.hasPrefix("seed VALUE\n"))
+    }
+
+    /// Ctrl-C stops the running command and keeps the state: the next line still sees `keep`.
+    /// (A subprocess, because the interrupt flag is process-wide and other tests run in parallel.)
+    @Test func interruptStopsACommandAndKeepsState() throws {
+        let r = try CLI.run([], stdin: "let keep = 5\nsleep 10\nshow $keep\n", interruptAfter: 0.5)
+        #expect(r.stderr.contains("<stdin>:1:1: error: interrupted"))
+        #expect(r.stdout == "5\n")
     }
 
     @Test func interruptStopsARun() throws {

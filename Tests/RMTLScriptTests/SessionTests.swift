@@ -31,19 +31,6 @@ import RMTLScript
         #expect(c.stdout == ["1", "2"])
     }
 
-    @Test func interruptStopsACommandAndKeepsState() {
-        let c = CapturedSession()
-        c.session.run(source: "let keep = 5\n", file: "<prompt>", mode: .prompt)
-        Interrupt.requested.store(true, ordering: .relaxed)
-        let outcome = c.session.run(source: "sleep 10\nshow 1\n", file: "<prompt>", mode: .prompt)
-        Interrupt.clear()
-        #expect(outcome.status == .interrupted)
-        #expect(c.diagnostics.first?.hasPrefix("<prompt>:1:1: error: interrupted") == true)
-        #expect(c.stdout.isEmpty)
-        c.session.run(source: "show $keep\n", file: "<prompt>", mode: .prompt)
-        #expect(c.stdout == ["5"])
-    }
-
     @Test func quitStopsTheScript() {
         let c = CapturedSession()
         c.session.run(source: "show 1\nquit\nshow 2\n", file: "t", mode: .run)

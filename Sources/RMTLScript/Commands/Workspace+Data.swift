@@ -94,11 +94,13 @@ extension Workspace {
             + "field sizes \(parts.train.cardinalities.map(String.init).joined(separator: " "))")
     }
 
-    /// Runs a data step, turning the data layer's errors (already `file:line:col: error: …` with a
-    /// hint) into a workspace failure in their own words.
+    /// Runs a data step, turning the data layer's errors (file, line, column, message, hint) into a
+    /// workspace failure shown at the command: `script:3:1: error: data.csv:7:2: message`.
     private func dataStep<T>(_ body: () throws -> T) throws -> T {
         do { return try body() } catch let error as DataError {
-            throw WorkspaceError.failed(error.description)
+            var place = error.file
+            if error.line > 0 { place += ":\(error.line)" + (error.column > 0 ? ":\(error.column)" : "") }
+            throw WorkspaceError.rejected("\(place): \(error.message)", hint: error.hint)
         } catch let error as WorkspaceError {
             throw error
         } catch let error as Interrupt.Interrupted {

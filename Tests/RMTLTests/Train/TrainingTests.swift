@@ -131,8 +131,9 @@ import RMTL
 @_silgen_name("pow") private func pow(_ x: Double, _ y: Double) -> Double
 
 @Suite("Parallel inference") struct ParallelInferenceTests {
-    /// Shards write their probabilities from two threads: the result must be exactly the one-thread result
-    /// (a race on the output arrays once corrupted the heap here).
+    /// Shards write their probabilities from two threads (a race on the output arrays once corrupted
+    /// the heap here): repeated runs must agree bit for bit, and with one thread up to GEMM rounding
+    /// (OpenBLAS blocks 1,000 and 500 rows differently, so the last bits may differ).
     @Test(arguments: [ModelKind.esmm, .ple])
     func twoThreadsPredictExactlyWhatOneThreadDoes(_ kind: ModelKind) throws {
         let data = PlantedSignal.make(rows: 20_000, seed: 4)
@@ -144,6 +145,9 @@ import RMTL
         var rng1 = RandomGenerator(seed: 5), rng2 = RandomGenerator(seed: 5)
         let one = try TrainableModel(config, batchCapacity: 1000, threads: 1, rng: &rng1)
         let two = try TrainableModel(config, batchCapacity: 1000, threads: 2, rng: &rng2)
-        for _ in 0..<5 { #expect(one.predict(data) == two.predict(data)) }
+        let reference = two.predict(data), single = one.predict(data)
+        for _ in 0..<4 { #expect(two.predict(data) == reference, "two-thread predictions changed between runs") }
+        let worst = zip(reference, single).map { a, b in zip(a, b).map { abs($0 - $1) }.max()! }.max()!
+        #expect(worst < 1e-5, "one vs two threads differ by \(worst)")
     }
 }
