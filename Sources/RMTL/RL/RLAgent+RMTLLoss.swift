@@ -48,13 +48,9 @@ extension RLAgent {
             for r in 0..<n {
                 for t in 0..<k {
                     let y = labels[rows.lowerBound + r, t]
-                    let w: Float
-                    switch weighting {
-                    case .critic: w = usesCritic ? 1 - lambda * q[r, t] : 1
-                    case .label: w = usesCritic ? 1 - lambda * y * q[r, t] : 1
-                    case .negativeQ: w = -q[r, t]
-                    case .constant: w = constant
-                    }
+                    // Without the critic (λ = 0) the weight is exactly 1, so the loss is plain BCE bit for bit.
+                    let w: Float = usesCritic || weighting == .constant
+                        ? RLAgent.lossWeight(weighting, lambda: lambda, q: q[r, t], label: y, constant: constant) : 1
                     total += Double(w * binaryCrossEntropy(p[r, t], y))
                     dp[r, t] = w * binaryCrossEntropyGradient(p[r, t], y) * scale
                 }

@@ -296,10 +296,11 @@ public final class RLAgent: @unchecked Sendable {
                 qSum += q
             }
             aliveFractions = measureAliveFractions()
+            let sampleLoss = measureTDLoss()
             let before = warnings.count
             warnIfDead(aliveFractions, when: "after epoch \(epoch)")
             let report = CriticEpochReport(
-                epoch: epoch, steps: steps, tdLoss: lossSum / Double(steps), meanQ: qSum / Double(steps),
+                epoch: epoch, steps: steps, tdLoss: lossSum / Double(steps), sampleTDLoss: sampleLoss, meanQ: qSum / Double(steps),
                 aliveFractions: aliveFractions, warnings: Array(warnings[before...]),
                 seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
             if let last = reports.last {
@@ -311,6 +312,46 @@ public final class RLAgent: @unchecked Sendable {
             if settings.criticConverges && calm >= settings.convergenceTrials { break }
         }
         return reports
+    }
+
+    /// The Bellman error on a fixed, evenly spaced sample of the buffer, without updating anything:
+    /// `mean_k mean (Q_k(s, a_k) − y_k)²` with `y` formed by the settings' TD rule, and dropout and
+    /// next-action noise off, so the number is comparable across epochs (a diagnostic; the epoch
+    /// reports carry the training-batch loss).
+    public func measureTDLoss() -> Double {
+        let n = min(buffer.count, settings.aliveSampleSize)
+        guard n > 0 else { return .nan }
+        let all = (0..<n).map { $0 * buffer.count / n }
+        var unused = RandomGenerator(seed: 0)
+        var total = 0.0, start = 0
+        while start < n {
+            let rows = min(batch.capacity, n - start)
+            batch.gather(buffer, Array(all[start..<(start + rows)]))
+            if settings.normalizesStates { normalizeStates(current: true); normalizeStates(current: false) }
+            let nextActions = batch.nextActions.matrix(rows: rows)
+            (actorTarget ?? actor).forward(batch.nextState(actions: nil), isTraining: false, rng: &unused, into: nextActions)
+            let qBar = batch.scratch.matrix(rows: rows), qOnline = batch.scratch2.matrix(rows: rows)
+            let q = batch.targets.matrix(rows: rows)
+            for i in critics.indices {
+                let cols = tasks(ofNet: i)
+                let next = batch.nextState(actions: actions(nextActions, forNet: i))
+                targets[i].forward(next, isTraining: false, rng: &unused, into: qBar.columns(cols.lowerBound, cols.count))
+                critics[i].forward(next, isTraining: false, rng: &unused, into: qOnline.columns(cols.lowerBound, cols.count))
+                critics[i].forward(batch.state(actions: actions(batch.actions, forNet: i)), isTraining: false, rng: &unused,
+                                   into: q.columns(cols.lowerBound, cols.count))
+            }
+            let rewards = batch.rewards.matrix(rows: rows)
+            for r in 0..<rows {
+                for k in 0..<taskCount {
+                    let y = RLAgent.tdTarget(reward: rewards[r, k], isDone: batch.done[r], gamma: settings.gamma, target: qBar[r, k],
+                                             online: settings.tdTarget == .minimum ? qOnline[r, k] : nil)
+                    let d = Double(q[r, k] - y)
+                    total += d * d
+                }
+            }
+            start += rows
+        }
+        return total / Double(n * taskCount)
     }
 
     /// `target ← τ·online + (1 − τ)·target` for every critic (and the target actor if it exists).
@@ -346,10 +387,10 @@ public final class RLAgent: @unchecked Sendable {
         }
         let rewards = batch.rewards.matrix(rows: b)
         for r in 0..<b {
-            let notDone = 1 - batch.done[r]
+            let isDone = batch.done[r]
             for k in 0..<taskCount {
-                let next = target == .minimum ? min(qBar[r, k], qOnline[r, k]) : qBar[r, k]
-                y[r, k] = rewards[r, k] + settings.gamma * notDone * next
+                y[r, k] = RLAgent.tdTarget(reward: rewards[r, k], isDone: isDone, gamma: settings.gamma,
+                                           target: qBar[r, k], online: target == .minimum ? qOnline[r, k] : nil)
             }
         }
         var loss = 0.0, qSum = 0.0
@@ -399,6 +440,29 @@ public final class RLAgent: @unchecked Sendable {
     }
 }
 
+extension RLAgent {
+    /// The TD target of one transition and task: `y = r + γ·(1 − done)·Q̄(s′, a′)` with the target
+    /// critic's value (paper), or `min(Q̄, Q)(s′, a′)` when the online critic's `online` value is
+    /// given (the authors' code, §3.5 step 5).
+    @inline(__always)
+    public static func tdTarget(reward: Float, isDone: Float, gamma: Float, target: Float, online: Float?) -> Float {
+        let next = online.map { min(target, $0) } ?? target
+        return reward + gamma * (1 - isDone) * next
+    }
+
+    /// The fine-tuning weight of one sample and task (§3.8): `1 − λ·Q` (RMTL), `constant` (CW),
+    /// `1 − λ·y·Q` (WL) or `−Q` (NLC).
+    @inline(__always)
+    public static func lossWeight(_ weighting: LossWeighting, lambda: Float, q: Float, label y: Float, constant: Float) -> Float {
+        switch weighting {
+        case .critic: return 1 - lambda * q
+        case .constant: return constant
+        case .label: return 1 - lambda * y * q
+        case .negativeQ: return -q
+        }
+    }
+}
+
 /// `mean_k mean_b (q − y)²` over a shard and its gradient `2(q − y)/(B·K)`; also the shard's Σ q.
 func tdSquaredError(_ q: Matrix, _ y: Matrix, _ rows: Range<Int>, _ batchRows: Int, _ dq: Matrix) -> (Double, Double) {
     let k = q.columns
@@ -421,6 +485,8 @@ public struct CriticEpochReport: Sendable, Codable {
     public var steps: Int
     /// Mean over steps of the TD loss (mean over tasks of the batch MSE).
     public var tdLoss: Double
+    /// `RLAgent.measureTDLoss()` after the epoch: the Bellman error on a fixed buffer sample.
+    public var sampleTDLoss: Double
     /// Mean over steps of the mean Q(s, a) on the training batches (dropout on).
     public var meanQ: Double
     /// Per task, after the epoch.

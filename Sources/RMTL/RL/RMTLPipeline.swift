@@ -24,6 +24,10 @@ public enum RMTLPipeline {
         public var lambda: Float
         public var warmup: WarmupReport
         public var critic: [CriticEpochReport]
+        /// Per task, on validation with the pretrained actor's own actions and the raw inputs the
+        /// loss sees: the mean Q and the fraction of rows with Q < 0 (a weight other than 1).
+        public var meanQAtUse: [Double]
+        public var aliveAtUse: [Double]
         public var controlEpochs: Int
         public var rmtlEpochs: Int
 
@@ -37,6 +41,7 @@ public enum RMTLPipeline {
             return [
                 "buffer: \(warmup.bufferCount) transitions from \(warmup.episodes) episodes; mean reward \(warmup.meanReward.map(fmt))",
                 "critic: \(critic.count) epochs, TD loss \(fmt(critic.first?.tdLoss ?? .nan)) → \(fmt(c?.tdLoss ?? .nan)), mean Q \(fmt(c?.meanQ ?? .nan)), alive \(c?.aliveFractions.map(fmt) ?? [])",
+                "at use (validation, raw inputs): mean Q \(meanQAtUse.map(fmt)), Q < 0 on \(aliveAtUse.map(fmt)) of rows",
                 line("pretrained", pretrained),
                 line("control λ=0 (\(controlEpochs) ep)", control),
                 line("RMTL λ=\(lambda) (\(rmtlEpochs) ep)", rmtl),
@@ -67,6 +72,9 @@ public enum RMTLPipeline {
         let critic = try agent.trainCritic(rng: &rng) {
             log("critic epoch \($0.epoch): TD \(fmt($0.tdLoss)) mean Q \(fmt($0.meanQ)) alive \($0.aliveFractions.map(fmt))")
         }
+        let q = agent.criticValues(on: splits.validation)
+        let meanQAtUse = q.map { $0.reduce(0.0) { $0 + Double($1) } / Double(max($0.count, 1)) }
+        let aliveAtUse = q.map { Double($0.filter { $0 < 0 }.count) / Double(max($0.count, 1)) }
         let fineTuneStart = rng
         var ftRng = fineTuneStart
         let controlReports = try agent.fineTune(train: data, validation: splits.validation, config: o.fineTune, lambda: 0, rng: &ftRng)
@@ -76,7 +84,7 @@ public enum RMTLPipeline {
         let rmtlReports = try agent.fineTune(train: data, validation: splits.validation, config: o.fineTune, lambda: settings.lambda, rng: &ftRng)
         let rmtl = actor.evaluate(on: splits.test)
         return Result(pretrained: pretrained, control: control, rmtl: rmtl, lambda: settings.lambda, warmup: warm,
-                      critic: critic, controlEpochs: controlReports.count, rmtlEpochs: rmtlReports.count)
+                      critic: critic, meanQAtUse: meanQAtUse, aliveAtUse: aliveAtUse, controlEpochs: controlReports.count, rmtlEpochs: rmtlReports.count)
     }
 }
 
