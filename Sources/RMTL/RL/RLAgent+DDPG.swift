@@ -40,13 +40,7 @@ extension RLAgent {
         guard b <= actor.capacity else {
             throw ConfigurationError(parameter: "batch", message: "the RL batch \(b) exceeds the actor's capacity \(actor.capacity)")
         }
-        if actorTarget == nil {
-            var scratch = RandomGenerator(seed: 0)
-            let target = try TrainableModel(actor.modelConfig!, batchCapacity: actor.capacity, threads: actor.threads, rng: &scratch)
-            target.values.copy(from: actor.values.array)
-            actorTarget = target
-            actorOptimizer = Adam(count: actor.values.count, learningRate: settings.actorLearningRate, weightDecay: 0)
-        }
+        if actorTarget == nil { try makeActorTarget() }
         var best = -Double.infinity
         var bestValues: [Float]? = nil
         if settings.keepBest {
@@ -88,6 +82,16 @@ extension RLAgent {
         }
         if let bestValues { actor.values.copy(from: bestValues) }
         return reports
+    }
+
+    /// Creates the target actor (a copy of the actor) and the actor's Adam, as the first
+    /// `trainDDPG` does; a checkpoint restore calls it before copying the saved values in.
+    public func makeActorTarget() throws {
+        var scratch = RandomGenerator(seed: 0)
+        let target = try TrainableModel(actor.modelConfig!, batchCapacity: actor.capacity, threads: actor.threads, rng: &scratch)
+        target.values.copy(from: actor.values.array)
+        actorTarget = target
+        actorOptimizer = Adam(count: actor.values.count, learningRate: settings.actorLearningRate, weightDecay: 0)
     }
 
     /// One actor step on the batch `tdUpdate` just sampled (raw states): returns J.

@@ -137,6 +137,21 @@ public final class RLAgent: @unchecked Sendable {
         settings = s
     }
 
+    /// Puts back the bookkeeping a checkpoint saves besides the tensors (critics, targets, actor
+    /// target), the optimisers' moments (`Adam.restore`) and the buffer (`ReplayBuffer.restore`).
+    public func restoreProgress(
+        totalSteps: Int, criticsChecked: Bool, aliveFractions: [Double], redraws: Int, warnings: [String] = []
+    ) throws {
+        guard totalSteps >= 0, redraws >= 0, aliveFractions.isEmpty || aliveFractions.count == taskCount else {
+            throw ConfigurationError(parameter: "checkpoint", message: "the saved RL progress does not fit this agent")
+        }
+        self.totalSteps = totalSteps
+        self.criticsChecked = criticsChecked
+        self.aliveFractions = aliveFractions
+        self.redraws = redraws
+        self.warnings = warnings
+    }
+
     // MARK: - Structure
 
     /// Which network and which of its heads score task `k`.
