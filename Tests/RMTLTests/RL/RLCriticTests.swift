@@ -140,3 +140,15 @@ import RMTL
         #expect(checked > 30 && kinks * 4 < checked)
     }
 }
+
+@Suite("RL settings") struct RLSettingsTests {
+    @Test func parseStartsFromTheModeThenAppliesEachKey() throws {
+        let s = try RMTLSettings.parse([("gamma", "0.5"), ("mode", "paper"), ("td", "min"), ("keep", "best")])
+        #expect(s.mode == .paper && s.criticStructure == .shared && s.warmupPolicy == .actor)
+        #expect(s.gamma == 0.5 && s.tdTarget == .minimum && s.keepBest)
+        #expect(RMTLSettings(mode: .code).description.contains("td=min(target, online) critic"))
+        #expect(throws: ConfigurationError.self) { try RMTLSettings.parse([("critic", "twin")]) }
+        #expect(throws: ConfigurationError.self) { try RMTLSettings.parse([("gama", "0.9")]) }
+        #expect(throws: ConfigurationError.self) { try RMTLSettings.parse([("gamma", "1.5")]) }
+    }
+}
