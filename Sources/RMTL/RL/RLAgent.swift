@@ -435,23 +435,36 @@ public final class RLAgent: @unchecked Sendable {
         let rows = batch.rows, f = batch.fieldCount
         let ids = current ? batch.ids : batch.nextIds
         let numeric = (current ? batch.numeric : batch.nextNumeric).matrix(rows: rows)
-        func standardise(_ get: (Int) -> Float, _ set: (Int, Float) -> Void) {
-            var mean = 0.0
-            for r in 0..<rows { mean += Double(get(r)) }
-            mean /= Double(rows)
-            var ss = 0.0
-            for r in 0..<rows { let d = Double(get(r)) - mean; ss += d * d }
-            let std = rows > 1 ? (ss / Double(rows - 1)).squareRoot() : 0
-            for r in 0..<rows { set(r, Float((Double(get(r)) - mean) / (std + 1e-3))) }
-        }
         for j in 0..<f {
-            let low = -tableOffsets[j], high = tableRows - 1 - tableOffsets[j]
-            standardise({ Float(ids[$0 * f + j]) }) { r, z in
-                let t = z.rounded(.towardZero)
-                ids[r * f + j] = Int32(min(max(t, Float(low)), Float(high)))
-            }
+            let column = (0..<rows).map { Float(ids[$0 * f + j]) }
+            let mapped = RLAgent.zScoredIDs(column, offset: tableOffsets[j], tableRows: tableRows)
+            for r in 0..<rows { ids[r * f + j] = mapped[r] }
         }
-        for c in 0..<numeric.columns { standardise({ numeric[$0, c] }) { numeric[$0, c] = $1 } }
+        for c in 0..<numeric.columns {
+            let z = RLAgent.batchZScore((0..<rows).map { numeric[$0, c] })
+            for r in 0..<rows { numeric[r, c] = z[r] }
+        }
+    }
+}
+
+extension RLAgent {
+    /// `(x − mean)/(std + 1e-3)` over one batch column, with torch's unbiased std (0 for one row).
+    public static func batchZScore(_ x: [Float]) -> [Float] {
+        let n = x.count
+        guard n > 0 else { return [] }
+        let mean = x.reduce(0.0) { $0 + Double($1) } / Double(n)
+        let ss = x.reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) }
+        let std = n > 1 ? (ss / Double(n - 1)).squareRoot() : 0
+        return x.map { Float((Double($0) - mean) / (std + 1e-3)) }
+    }
+
+    /// One id column after the quirk: z-scored in the batch, truncated toward zero, and read as
+    /// ids of the field whose rows start at `offset` in a shared table of `tableRows` rows. A
+    /// negative id lands in an earlier field's rows as in PyTorch; one that would leave the table
+    /// (where PyTorch raises) is clamped to its first or last row.
+    public static func zScoredIDs(_ ids: [Float], offset: Int, tableRows: Int) -> [Int32] {
+        let low = Float(-offset), high = Float(tableRows - 1 - offset)
+        return batchZScore(ids).map { Int32(min(max($0.rounded(.towardZero), low), high)) }
     }
 }
 

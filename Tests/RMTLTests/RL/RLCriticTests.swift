@@ -152,3 +152,18 @@ import RMTL
         #expect(throws: ConfigurationError.self) { try RMTLSettings.parse([("gamma", "1.5")]) }
     }
 }
+
+@Suite("RL state z-score quirk") struct RLZScoreTests {
+    @Test func idsBecomeTruncatedZScoreBuckets() {
+        // [0, 1, 2, 3]: mean 1.5, unbiased std √(5/3) ≈ 1.291 → z ≈ [−1.16, −0.39, 0.39, 1.16].
+        let z = RLAgent.batchZScore([0, 1, 2, 3])
+        let std = (5.0 / 3).squareRoot()
+        for (i, x) in [0.0, 1, 2, 3].enumerated() { #expect(abs(Double(z[i]) - (x - 1.5) / (std + 1e-3)) < 1e-6) }
+        // Truncation toward zero: [−1, 0, 0, 1]. In field 0 (offset 0) −1 would leave the table: clamped to 0.
+        #expect(RLAgent.zScoredIDs([0, 1, 2, 3], offset: 0, tableRows: 10) == [0, 0, 0, 1])
+        // In a later field (offset 5) −1 reaches the previous field's last row, as in PyTorch.
+        #expect(RLAgent.zScoredIDs([0, 1, 2, 3], offset: 5, tableRows: 10) == [-1, 0, 0, 1])
+        // A constant column: std 0, every z is 0.
+        #expect(RLAgent.zScoredIDs([7, 7, 7], offset: 0, tableRows: 10) == [0, 0, 0])
+    }
+}
