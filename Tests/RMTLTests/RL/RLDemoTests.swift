@@ -36,6 +36,38 @@ struct RLDemoTests {
         }
     }
 
+    /// D-PLE-style baseline: pretrain ESMM, train the critics, then DDPG actor updates; test metrics
+    /// before and after (paper-mode critics, code-mode critics).
+    @Test func ddpgOnPlantedSignal() throws {
+        let splits = PlantedSignal.splits(rows: 60_000, seed: 31)
+        for mode in RMTLMode.allCases {
+            var config = ModelConfig(kind: .esmm, cardinalities: splits.train.cardinalities, numericCount: 1, taskCount: 2)
+            config.embedDim = 16
+            config.bottom = [64, 32]
+            config.tower = [32, 16]
+            var rng = RandomGenerator(seed: 1)
+            let actor = try TrainableModel(config, batchCapacity: 512, threads: 2, rng: &rng)
+            var train = TrainConfig()
+            train.batchSize = 512
+            try SupervisedTrainer(config: train).train(actor, train: splits.train, validation: splits.validation, rng: &rng)
+            let before = actor.evaluate(on: splits.test)
+            var s = RMTLSettings(mode: mode)
+            s.batchSize = 512
+            s.bufferCapacity = 100_000
+            s.warmupEpisodes = 20_000
+            s.criticEpochs = 10
+            s.keepBest = false
+            let agent = try RLAgent(actor: actor, settings: s, rng: &rng)
+            try agent.warmUp(on: splits.train, rng: &rng)
+            try agent.trainCritic(rng: &rng)
+            let reports = try agent.trainDDPG(validation: splits.validation, epochs: 2, rng: &rng)
+            let after = actor.evaluate(on: splits.test)
+            print("ddpg mode=\(mode): " + reports.map { "epoch \($0.epoch): \($0.actorSteps) actor steps, TD \($0.tdLoss), policy Q \($0.meanPolicyQ), val auc \($0.meanAUC)" }.joined(separator: "; "))
+            print("ddpg mode=\(mode): test before " + before.map { "\($0.task) auc \($0.auc) logloss \($0.logLoss)" }.joined(separator: ", ")
+                  + " | after " + after.map { "\($0.task) auc \($0.auc) logloss \($0.logLoss)" }.joined(separator: ", "))
+        }
+    }
+
     /// Seconds per critic step (two CriticNegs, TD target with the ESMM actor's forward, min rule,
     /// dropout on) at the paper's sizes, batch 2048, 2 threads.
     @Test func criticStepTimingAtPaperSizes() throws {
