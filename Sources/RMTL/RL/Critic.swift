@@ -24,7 +24,7 @@ public struct CriticConfig: Sendable, Equatable, Codable {
 /// Shapes: batch ids (rows, fields), numeric (rows, n), actions (rows, 1); output Q (rows, 1).
 /// Names: `embedding.embedding.weight`, `numerical_layer.*`, `action_layer.*`, `bottom.mlp.*`,
 /// `tower.mlp.*`.
-public final class Critic: Network {
+public final class Critic: ActionValueNetwork {
     public let config: CriticConfig
     let embedding: FeatureEmbedding
     let action: Linear
@@ -32,6 +32,7 @@ public final class Critic: Network {
     let tower: MLP
     let q: Activation
     let dLogit: Activation, dBottom: Activation, dEmbedding: Activation
+    let dAction: Activation
 
     public init(_ c: CriticConfig, _ b: inout ModelBuilder) {
         config = c
@@ -45,7 +46,12 @@ public final class Critic: Network {
         dLogit = Activation(capacity: b.capacity, columns: 1)
         dBottom = Activation(capacity: b.capacity, columns: c.bottom.last!)
         dEmbedding = Activation(capacity: b.capacity, columns: c.inputWidth)
+        dAction = Activation(capacity: b.capacity, columns: 1)
     }
+
+    public var headCount: Int { 1 }
+    public func logits(rows: Int) -> Matrix { tower.logits!.matrix(rows: rows) }
+    public func actionGradient(rows: Int) -> Matrix { dAction.matrix(rows: rows) }
 
     public var outputCount: Int { 1 }
     private var actionSlot: Int { (config.cardinalities.count + 1) * config.embedDim }
@@ -68,11 +74,22 @@ public final class Critic: Network {
         let dh = dBottom.matrix(rows: rows), de = dEmbedding.matrix(rows: rows)
         tower.backward(input: bottom.activations.last!.matrix(rows: rows), dOutput: dz, dInput: dh, accumulate: false)
         bottom.backward(input: embedding.output.matrix(rows: rows), dOutput: dh, dInput: de, accumulate: false)
-        action.backward(input: batch.actions!, dOutput: de.columns(actionSlot, config.embedDim), dInput: nil)
+        // dQ/da = d(action slot) · W_action, kept for DDPG's actor step.
+        action.backward(input: batch.actions!, dOutput: de.columns(actionSlot, config.embedDim),
+                        dInput: dAction.matrix(rows: rows), accumulate: false)
         embedding.backward(batch, dOutput: de)
     }
 
     public var flopsPerRow: Double {
         bottom.flopsPerRow + tower.flopsPerRow + action.flopsPerRow + embedding.numeric.flopsPerRow
     }
+}
+
+/// A critic as the RL code uses it: actions (rows, headCount) in, Q (rows, headCount) out, one head
+/// per task. After `forward`, `logits` holds the pre-activation `z` (Q = −ReLU(z); `z > 0` means the
+/// unit is alive); after `backward`, `actionGradient` holds d loss / d action (rows, headCount).
+public protocol ActionValueNetwork: Network {
+    var headCount: Int { get }
+    func logits(rows: Int) -> Matrix
+    func actionGradient(rows: Int) -> Matrix
 }

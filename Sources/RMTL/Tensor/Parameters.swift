@@ -121,8 +121,10 @@ public struct Parameter: @unchecked Sendable {
 public struct ModelBuilder {
     public var layout = SlabLayout()
     public let slabs = ParameterSlabs()
-    /// Rows of the largest batch this replica will see; activations are sized for it.
-    public let capacity: Int
+    /// Rows of the largest batch this replica will see; activations are sized for it. A network
+    /// that runs a layer on several row blocks at once (the shared-bottom critic stacks one block
+    /// per task) raises it while that layer is built.
+    public internal(set) var capacity: Int
     private var scope: [String] = []
     /// Every buffer that holds a ReLU output, so gradient checks can tell when a finite-difference
     /// step switched a unit on or off (a kink) without any global hook.

@@ -78,6 +78,9 @@ public struct SupervisedTrainer {
     /// epoch is kept (the authors' stopper starts at 0). When true, the starting weights compete
     /// on validation too (RMTL's `keep=best`).
     public var startingWeightsCompete = false
+    /// Called with each training batch before its forward pass, so a `loss` that needs the batch's
+    /// inputs (RMTL's critic reads the states) can see them.
+    public var willTrain: ((Batch) -> Void)? = nil
 
     public init(config: TrainConfig) { self.config = config }
 
@@ -120,6 +123,7 @@ public struct SupervisedTrainer {
                 do { try Interrupt.check() } catch { model.values.copy(from: epochStart); throw error }
                 let lo = step * config.batchSize, hi = min(lo + config.batchSize, train.rowCount)
                 batch.gather(train, order[lo..<hi])
+                willTrain?(batch)
                 let labels = batch.labels, rows = batch.rows, loss = self.loss
                 let l = model.accumulateGradients(batch, isTraining: true, rng: &rng) { part, range, p, dp in
                     loss(part, range, p, labels, rows, dp)
