@@ -36,16 +36,6 @@ public struct TrainSettings: Sendable, Equatable, Codable {
     public init() {}
 }
 
-/// `critic …` settings (rmtl-reference.md §3.5, §8).
-public struct CriticSettings: Sendable, Equatable, Codable {
-    public var gamma = 0.95
-    public var tau = 0.2
-    public var learningRate = 1e-3
-    /// `paper` or `code`: which side of the paper/code differences to follow.
-    public var mode = "paper"
-    public init() {}
-}
-
 /// One epoch of training, kept for `plot` and reports.
 public struct EpochRecord: Sendable, Equatable, Codable {
     /// `actor`, `critic`, `rmtl` or `ddpg`.
@@ -84,7 +74,8 @@ public final class Workspace {
     public var dataSource: String?
     public var actorSettings: ActorSettings?
     public var lastTraining: TrainSettings?
-    public var criticSettings: CriticSettings?
+    /// The RL stage: critics, targets, replay buffer and the effective RMTL settings.
+    public var agent: RLAgent?
     public var isActorTrained = false
     /// The actor (multi-task model) with its weights.
     public var actor: TrainableModel?
@@ -123,7 +114,7 @@ public final class Workspace {
         if splits != nil { f.formUnion([.sessions, .splits]) }
         if actorSettings != nil { f.insert(.actor) }
         if isActorTrained { f.insert(.trainedActor) }
-        if criticSettings != nil { f.insert(.critic) }
+        if agent != nil { f.insert(.critic) }
         if isCriticTrained { f.insert(.trainedCritic) }
         return f
     }

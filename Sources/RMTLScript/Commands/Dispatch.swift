@@ -45,12 +45,12 @@ extension Session {
             try w.buildActor(s)
         case "train actor": try w.trainActor(try trainSettings(a))
         case "critic":
-            var s = CriticSettings()
-            s.gamma = try a.number("gamma")!
-            s.tau = try a.number("tau")!
-            s.learningRate = try a.number("lr")!
-            s.mode = try a.word("mode")!
-            try w.buildCritic(s)
+            // Only values the script gives override the chosen mode's defaults (mode=code has γ 0.9).
+            var pairs: [(key: String, value: String)] = [("mode", try a.word("mode")!)]
+            for key in ["gamma", "tau", "lr"] where b.values[key] != nil {
+                pairs.append((key, Value.format(try a.number(key)!)))
+            }
+            try w.buildCritic(pairs)
         case "train critic": try w.trainCritic(epochs: try a.integer("epochs")!, batchSize: try a.integer("batch")!)
         case "train rmtl": try w.trainRMTL(lambda: try a.number("lambda")!, try trainSettings(a))
         case "train ddpg":

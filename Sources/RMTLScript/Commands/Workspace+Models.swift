@@ -36,7 +36,12 @@ extension Workspace {
 
     /// `train actor …`: supervised training with early stopping on validation mean AUC.
     public func trainActor(_ settings: TrainSettings) throws {
-        try train(phase: "actor", settings, trainer: SupervisedTrainer(config: try trainConfig(settings)))
+        let trainer = SupervisedTrainer(config: try trainConfig(settings))
+        try train(phase: "actor", settings) { model, splits, rng, onEpoch, onStep in
+            try trainer.train(model, train: splits.train, validation: splits.validation, rng: &rng, onEpoch: onEpoch, onStep: onStep)
+        }
+        agent = nil          // critics trained on the old actor's outputs no longer apply
+        isCriticTrained = false
     }
 
     /// The engine's training settings for `settings`.
@@ -51,10 +56,13 @@ extension Workspace {
         return c
     }
 
-    /// Runs `trainer` on the actor, reporting steps as progress and epochs as lines and history.
-    func train(phase: String, _ settings: TrainSettings, trainer: SupervisedTrainer) throws {
+    /// Runs `run` on the actor, reporting steps as progress and epochs as lines and history.
+    func train(
+        phase: String, _ settings: TrainSettings,
+        run: (TrainableModel, DatasetSplits, inout RandomGenerator, (EpochReport) -> Void, (Int, Int, Double) -> Void) throws -> [EpochReport]
+    ) throws {
         guard var model = actor, let splits else { throw WorkspaceError.failed("no actor: build one with 'actor esmm'") }
-        if settings.batchSize > model.capacity {
+        if settings.batchSize > model.capacity && agent == nil {
             model = try model.resized(batchCapacity: settings.batchSize)
             actor = model
         }
@@ -62,16 +70,16 @@ extension Workspace {
         var stepsDone = 0
         let reports: [EpochReport]
         do {
-            reports = try trainer.train(
-                model, train: splits.train, validation: splits.validation, rng: &rng,
-                onEpoch: { [self] r in
+            reports = try run(
+                model, splits, &rng,
+                { [self] r in
                     progress.finish()
                     let aucs = r.validation.map { "\($0.task) \(String(format: "%.4f", $0.auc))" }.joined(separator: "  ")
                     say("epoch \(r.epoch)  loss \(String(format: "%.4f", r.trainLoss))  val auc \(aucs)  "
                         + "\(ProgressReporter.formatRate(r.rowsPerSecond)) rows/s\(r.isBest ? "  best" : "")")
                     record(EpochRecord(phase: phase, epoch: r.epoch, loss: r.trainLoss, auc: r.validation.map { ($0.task, $0.auc) }))
                 },
-                onStep: { [self] step, steps, loss in
+                { [self] step, steps, loss in
                     stepsDone += 1
                     let elapsed = Date().timeIntervalSince(start)
                     let rate = Double(stepsDone * settings.batchSize) / max(elapsed, 1e-9)
@@ -88,6 +96,9 @@ extension Workspace {
         } catch let error as NonFiniteLossError {
             progress.finish()
             throw WorkspaceError.failed(error.description)
+        } catch let error as DatasetMismatchError {
+            progress.finish()
+            throw WorkspaceError.failed(error.description)
         }
         isActorTrained = true
         if let best = reports.last(where: \.isBest) {
@@ -95,24 +106,73 @@ extension Workspace {
         }
     }
 
-    /// `critic gamma= tau= lr= mode=`.
-    public func buildCritic(_ settings: CriticSettings) throws {
-        throw WorkspaceError.unavailable("critic")
+    /// `critic mode= gamma= tau= lr=`: builds the critics over the trained actor and fills the replay
+    /// buffer from the training split's sessions (random actions in code mode, the actor's own
+    /// predictions with noise in paper mode).
+    public func buildCritic(_ pairs: [(key: String, value: String)]) throws {
+        guard let model = actor, isActorTrained, let splits else { throw WorkspaceError.failed("train an actor first ('train actor')") }
+        let start = Date()
+        try engineStep {
+            let settings = try RMTLSettings.parse(pairs)
+            let agent = try RLAgent(actor: model, settings: settings, rng: &rng)
+            let warmup = try agent.warmUp(on: splits.train, rng: &rng)
+            self.agent = agent
+            say("critics (\(settings.mode.rawValue) mode): \(warmup.episodes) warm-up episodes, \(warmup.transitions) transitions "
+                + "in the buffer, in \(Value.formatDuration(Date().timeIntervalSince(start)))")
+        }
+        isCriticTrained = false
+        setConfig("critic", pairs.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
     }
 
-    /// `train critic epochs= batch=`.
+    /// `train critic epochs= batch=`: offline critic training with the actor frozen.
     public func trainCritic(epochs: Int, batchSize: Int) throws {
-        throw WorkspaceError.unavailable("train critic")
+        guard let agent else { throw WorkspaceError.failed("no critic: build one with 'critic'") }
+        try engineStep {
+            try agent.update { $0.batchSize = batchSize }
+            _ = try agent.trainCritic(epochs: epochs, rng: &rng) { [self] r in
+                let alive = r.aliveFractions.map { String(format: "%.0f%%", 100 * $0) }.joined(separator: " ")
+                say("critic epoch \(r.epoch)  TD loss \(String(format: "%.5f", r.tdLoss))  mean Q \(String(format: "%.4f", r.meanQ))  alive \(alive)")
+                for w in r.warnings { say("warning: \(w)") }
+                record(EpochRecord(phase: "critic", epoch: r.epoch, loss: r.tdLoss, q: r.meanQ))
+            }
+        }
+        isCriticTrained = true
     }
 
-    /// `train rmtl lambda= …`: fine-tune the actor with w = 1 − λ·Q.
+    /// `train rmtl lambda= …`: fine-tune the actor from its weights with w = 1 − λ·Q and a fresh optimiser.
     public func trainRMTL(lambda: Double, _ settings: TrainSettings) throws {
-        throw WorkspaceError.unavailable("train rmtl")
+        guard let agent else { throw WorkspaceError.failed("no critic: build one with 'critic' and train it") }
+        let config = try trainConfig(settings)
+        try train(phase: "rmtl", settings) { _, splits, rng, onEpoch, onStep in
+            try agent.fineTune(train: splits.train, validation: splits.validation, config: config, lambda: Float(lambda),
+                               rng: &rng, onEpoch: onEpoch, onStep: onStep)
+        }
     }
 
-    /// `train ddpg …`: the D-PLE baseline.
+    /// `train ddpg …`: the D-PLE baseline, the actor updated by −mean Σ_k Q_k(s, π_k(s)).
     public func trainDDPG(epochs: Int, batchSize: Int, learningRate: Double) throws {
-        throw WorkspaceError.unavailable("train ddpg")
+        guard let agent, let splits else { throw WorkspaceError.failed("no critic: build one with 'critic' and train it") }
+        try engineStep {
+            try agent.update { $0.batchSize = batchSize; $0.actorLearningRate = Float(learningRate) }
+            _ = try agent.trainDDPG(validation: splits.validation, epochs: epochs, rng: &rng) { [self] r in
+                let aucs = r.validation.map { "\($0.task) \(String(format: "%.4f", $0.auc))" }.joined(separator: "  ")
+                say("ddpg epoch \(r.epoch)  TD loss \(String(format: "%.5f", r.tdLoss))  policy Q \(String(format: "%.4f", r.meanPolicyQ))  val auc \(aucs)\(r.isBest ? "  best" : "")")
+                record(EpochRecord(phase: "ddpg", epoch: r.epoch, loss: r.tdLoss, auc: r.validation.map { ($0.task, $0.auc) }, q: r.meanPolicyQ))
+            }
+        }
+    }
+
+    /// Runs an engine step, turning its typed errors into workspace failures in their own words.
+    func engineStep(_ body: () throws -> Void) throws {
+        do { try body() } catch is Interrupt.Interrupted {
+            progress.finish()
+            throw WorkspaceError.interrupted
+        } catch let error as WorkspaceError {
+            throw error
+        } catch {
+            progress.finish()
+            throw WorkspaceError.failed(String(describing: error))
+        }
     }
 
     /// `eval test|val as NAME`: per-task AUC, Logloss, s-Logloss, stored under `name[index]`.
@@ -142,15 +202,15 @@ extension Workspace {
             say("no actor: build one with 'actor esmm'")
             return
         }
-        var rows = [["model", a.model], ["embed", String(a.embedDim)],
+        let rows = [["model", a.model], ["embed", String(a.embedDim)],
                     ["bottom", "[" + a.bottom.map(String.init).joined(separator: ", ") + "]"],
                     ["tower", "[" + a.tower.map(String.init).joined(separator: ", ") + "]"],
                     ["experts", String(a.experts)], ["dropout", Value.format(a.dropout)],
                     ["trained", isActorTrained ? "yes" : "no"]]
-        if let c = criticSettings {
-            rows += [["critic", "gamma=\(Value.format(c.gamma)) tau=\(Value.format(c.tau)) mode=\(c.mode)"],
-                     ["critic trained", isCriticTrained ? "yes" : "no"]]
-        }
         emit(.table(Table(header: ["setting", "value"], rows: rows)))
+        if let agent {
+            say(agent.summary)
+            say("critic trained: \(isCriticTrained ? "yes" : "no")")
+        }
     }
 }

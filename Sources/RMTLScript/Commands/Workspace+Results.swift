@@ -1,3 +1,4 @@
+import RMTL
 import Foundation
 
 // MARK: - record (hidden), compare, show results, export results
@@ -117,7 +118,8 @@ extension Workspace {
         public var dataFingerprint: String?
         public var actor: ActorSettings?
         public var training: TrainSettings?
-        public var critic: CriticSettings?
+        /// The effective RL settings (every paper/code switch), when a critic was built.
+        public var critic: RMTLSettings?
         public var results: [ExportedResult]
         public var groups: [ExportedGroup]
 
@@ -182,7 +184,7 @@ extension Workspace {
         return ResultsExport(rmtlVersion: rmtlVersion, seed: seed, threads: threads,
                              config: Dictionary(config, uniquingKeysWith: { $1 }), dataSource: dataSource,
                              dataFingerprint: dataFingerprint, actor: actorSettings, training: lastTraining,
-                             critic: criticSettings, results: exported, groups: groups)
+                             critic: agent?.settings, results: exported, groups: groups)
     }
 
     /// `export results "file.json"`: written atomically (temporary file, then rename).
