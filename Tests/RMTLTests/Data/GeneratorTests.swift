@@ -2,25 +2,6 @@ import Foundation
 import RMTL
 import Testing
 
-/// Area under the ROC curve of `scores` for 0/1 `labels` (ties count one half).
-func areaUnderCurve(_ scores: [Double], _ labels: [Float]) -> Double {
-    let order = scores.indices.sorted { scores[$0] < scores[$1] }
-    var rankSum = 0.0, positives = 0.0
-    var i = 0
-    while i < order.count {
-        var j = i
-        while j + 1 < order.count && scores[order[j + 1]] == scores[order[i]] { j += 1 }
-        let rank = Double(i + j) / 2 + 1
-        for k in i...j where labels[order[k]] == 1 {
-            rankSum += rank
-            positives += 1
-        }
-        i = j + 1
-    }
-    let negatives = Double(scores.count) - positives
-    return (rankSum - positives * (positives + 1) / 2) / (positives * negatives)
-}
-
 @Suite struct DataGeneratorTests {
     static let files = ["events.csv", "item_properties_part1.csv", "item_properties_part2.csv", "category_tree.csv"]
 
@@ -156,7 +137,7 @@ func areaUnderCurve(_ scores: [Double], _ labels: [Float]) -> Double {
             let (c, n) = stats[key(splits.test, r)] ?? (0, 0)
             return (c + 20 * prior) / (n + 20)
         }
-        let auc = areaUnderCurve(scores, splits.test.labels[0])
+        let auc = RMTL.auc(scores: scores.map(Float.init), labels: splits.test.labels[0])
         #expect(auc > 0.65, "ctr AUC \(auc)")
     }
 }

@@ -5,13 +5,8 @@ let rlSplits = PlantedSignal.splits(rows: 3000, seed: 5)
 
 /// A small actor over `data`'s fields: embed 8, bottom [16, 8], tower [8, 4].
 func tinyActor(_ kind: ModelKind = .esmm, data: Dataset = rlSplits.train, batch: Int = 128, threads: Int = 2, seed: UInt64 = 1) throws -> TrainableModel {
-    var config = ModelConfig(kind: kind, cardinalities: data.cardinalities, numericCount: data.numericCount, taskCount: data.taskCount)
-    config.embedDim = 8
-    config.bottom = [16, 8]
-    config.tower = [8, 4]
-    config.experts = 2
-    config.sharedExperts = 1
-    config.specificExperts = 1
+    var config = testConfig(kind, cardinalities: data.cardinalities, tasks: data.taskCount, embed: 8, bottom: [16, 8], tower: [8, 4], experts: 2)
+    config.numericCount = data.numericCount
     var rng = RandomGenerator(seed: seed)
     return try TrainableModel(config, batchCapacity: batch, threads: threads, rng: &rng)
 }

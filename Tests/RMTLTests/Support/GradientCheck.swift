@@ -72,15 +72,24 @@ func checkGradients(
     return report
 }
 
-/// A tiny configuration of `kind` for gradient checks: 3 fields, embed 4, small MLPs.
+/// `kind` at test sizes: `experts` for OMoE/MMoE, and PLE with `experts / 2` (at least 1) of each kind.
+func testConfig(
+    _ kind: ModelKind, cardinalities: [Int], tasks: Int = 2, embed: Int, bottom: [Int], tower: [Int], experts: Int
+) -> ModelConfig {
+    var c = ModelConfig(kind: kind, cardinalities: cardinalities, numericCount: 1, taskCount: tasks)
+    c.embedDim = embed
+    c.bottom = bottom
+    c.tower = tower
+    c.experts = experts
+    c.sharedExperts = max(1, experts / 2)
+    c.specificExperts = max(1, experts / 2)
+    return c
+}
+
+/// A tiny configuration of `kind` for gradient checks: 3 fields, embed 4, small MLPs, no dropout.
 func tinyConfig(_ kind: ModelKind, tasks: Int = 2) -> ModelConfig {
-    var c = ModelConfig(kind: kind, cardinalities: [5, 4, 3], numericCount: 1, taskCount: tasks)
-    c.embedDim = 4
-    c.bottom = [8, 6]
-    c.tower = [5, 3]
+    var c = testConfig(kind, cardinalities: [5, 4, 3], tasks: tasks, embed: 4, bottom: [8, 6], tower: [5, 3], experts: 4)
     c.experts = 3
-    c.sharedExperts = 2
-    c.specificExperts = 2
     c.dropout = 0
     c.freezesPaddingRow = false      // the frozen row has a loss derivative but no gradient by design
     return c

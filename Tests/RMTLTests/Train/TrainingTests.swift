@@ -27,13 +27,7 @@ import RMTL
 
     private func trainSmall(_ kind: ModelKind, seed: UInt64, threads: Int = 2, epochs: Int = 2) throws -> (TrainableModel, [EpochReport]) {
         let splits = PlantedSignal.splits(rows: 3000, seed: 99)
-        var config = ModelConfig(kind: kind, cardinalities: splits.train.cardinalities, numericCount: 1, taskCount: 2)
-        config.embedDim = 8
-        config.bottom = [32, 16]
-        config.tower = [16, 8]
-        config.experts = 4
-        config.sharedExperts = 2
-        config.specificExperts = 2
+        let config = testConfig(kind, cardinalities: splits.train.cardinalities, embed: 8, bottom: [32, 16], tower: [16, 8], experts: 4)
         var rng = RandomGenerator(seed: seed)
         var train = TrainConfig()
         train.batchSize = 256
@@ -56,13 +50,7 @@ import RMTL
     @Test(arguments: ModelKind.allCases)
     func learnsPlantedSignal(_ kind: ModelKind) throws {
         let splits = PlantedSignal.splits(rows: 30_000, seed: 7)
-        var config = ModelConfig(kind: kind, cardinalities: splits.train.cardinalities, numericCount: 1, taskCount: 2)
-        config.embedDim = 16
-        config.bottom = [64, 32]
-        config.tower = [32, 16]
-        config.experts = 4
-        config.sharedExperts = 2
-        config.specificExperts = 2
+        let config = testConfig(kind, cardinalities: splits.train.cardinalities, embed: 16, bottom: [64, 32], tower: [32, 16], experts: 4)
         var rng = RandomGenerator(seed: 2022)
         var train = TrainConfig()
         train.batchSize = 512
@@ -137,11 +125,7 @@ import RMTL
     @Test(arguments: [ModelKind.esmm, .ple])
     func twoThreadsPredictExactlyWhatOneThreadDoes(_ kind: ModelKind) throws {
         let data = PlantedSignal.make(rows: 20_000, seed: 4)
-        var config = ModelConfig(kind: kind, cardinalities: data.cardinalities, numericCount: 1, taskCount: 2)
-        config.embedDim = 8
-        config.bottom = [16, 8]
-        config.tower = [8]
-        config.experts = 4
+        let config = testConfig(kind, cardinalities: data.cardinalities, embed: 8, bottom: [16, 8], tower: [8], experts: 4)
         var rng1 = RandomGenerator(seed: 5), rng2 = RandomGenerator(seed: 5)
         let one = try TrainableModel(config, batchCapacity: 1000, threads: 1, rng: &rng1)
         let two = try TrainableModel(config, batchCapacity: 1000, threads: 2, rng: &rng2)
