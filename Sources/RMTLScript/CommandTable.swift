@@ -123,6 +123,12 @@ public let keywords = ["let", "for", "include", "assert"]
 
 private func n(_ v: Double) -> Value { .number(v) }
 
+/// Every other RL setting the engine knows (`RMTLSettings.keys`), settable on its own after `mode=`:
+/// `critic mode=code td=target warmup=actor weight=label keep=best …`. The engine checks the values.
+let rlSettingParams: [ParamSpec] = RMTLSettings.keys.filter { !["mode", "gamma", "tau", "lr"].contains($0) }.map {
+    ParamSpec($0, .any, "RL setting '\($0)' (its default comes from mode=; 'show model' lists the effective values).")
+}
+
 /// Every command, in the order `help` lists them. Defaults are the paper's hyperparameters
 /// (rmtl-reference.md §2.2, §2.4, §3.5–3.8).
 public let commandTable: [CommandSpec] = [
@@ -198,7 +204,8 @@ public let commandTable: [CommandSpec] = [
         ParamSpec("lr", .positiveNumber, default: n(1e-3), "Critic learning rate."),
         ParamSpec("mode", .choice(["paper", "code"]), default: .word("paper"),
                   "Follow the paper or the authors' code where they differ (rmtl-reference.md §8)."),
-    ], needs: [.trainedActor], produces: [.critic], summary: "Build the RMTL critics over the trained actor."),
+    ] + rlSettingParams, needs: [.trainedActor], produces: [.critic],
+        summary: "Build the RMTL critics over the trained actor and fill the replay buffer; any RL setting can be overridden."),
     CommandSpec(verb: "train", sub: "critic", params: [
         ParamSpec("epochs", .integer(min: 1), default: n(96), "Critic epochs (RLmain.py uses 96)."),
         ParamSpec("batch", .integer(min: 1), default: n(2048), "Batch size."),

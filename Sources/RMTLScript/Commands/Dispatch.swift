@@ -50,6 +50,9 @@ extension Session {
             for key in ["gamma", "tau", "lr"] where b.values[key] != nil {
                 pairs.append((key, Value.format(try a.number(key)!)))
             }
+            for spec in rlSettingParams where b.values[spec.name] != nil {
+                pairs.append((spec.name, try a.value(spec.name)!.text))
+            }
             try w.buildCritic(pairs)
         case "train critic": try w.trainCritic(epochs: try a.integer("epochs")!, batchSize: try a.integer("batch")!)
         case "train rmtl": try w.trainRMTL(lambda: try a.number("lambda")!, try trainSettings(a))
