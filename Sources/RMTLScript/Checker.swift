@@ -277,10 +277,6 @@ public struct Checker {
             if let e = b.values["as"], let name = Checker.resultBase(e) { state.addResult(name) }
         default: break
         }
-        if spec.id == "restore" {
-            state.flags.formUnion(StateFlag.allCases)
-            state.resultsUnknown = true
-        }
     }
 
     static func resultBase(_ e: Expr) -> String? {

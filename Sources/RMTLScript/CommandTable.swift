@@ -237,10 +237,12 @@ public let commandTable: [CommandSpec] = [
         summary: "Side-by-side table; over several seeds: mean ± std and a two-sided Welch t-test."),
     CommandSpec(verb: "save", params: [
         ParamSpec("file", .path, positional: true, required: true, "Where to write the state.")],
-        needs: [.actor], produces: [], summary: "Save the whole state (models, optimisers, encoders, config)."),
+        needs: [.actor], produces: [],
+        summary: "Save the actor (weights, sizes, settings), the random state and the data fingerprint, atomically."),
     CommandSpec(verb: "restore", params: [
         ParamSpec("file", .path, positional: true, required: true, "A file written by 'save'.")],
-        needs: [], produces: StateFlag.allCases, summary: "Restore a state written by 'save'."),
+        needs: [], produces: [.actor, .trainedActor],
+        summary: "Restore a state written by 'save' over the same data (checked by its fingerprint)."),
     CommandSpec(verb: "export", sub: "results", params: [
         ParamSpec("file", .path, positional: true, required: true, "The JSON file to write.")],
         needs: [], produces: [], summary: "Write every named result with seed, config and data fingerprint as JSON."),

@@ -167,20 +167,22 @@ import RMTLScript
 
     static func cases() -> [Case] {
         var out: [Case] = []
-        let prefix = "restore \"s\"\n"
+        // One line that makes every later command possible: data, a trained actor, trained critics.
+        let prefix = "load rmtl \"x\"\nrestore \"s\"\ncritic\ntrain critic\n"
+        let line = 5
         let visible = commandTable.filter { !$0.isHidden }
         var verbsSeen: Set<String> = []
         for spec in visible where spec.verb.count >= 4 && verbsSeen.insert(spec.verb).inserted {
             let t = typo(spec.verb)
             guard Suggestion.nearest(t, in: keywords + Commands.verbs()) == spec.verb else { continue }
-            out.append(Case(script: prefix + t + "\n", line: 2, column: 1, message: "unknown command '\(t)'",
+            out.append(Case(script: prefix + t + "\n", line: line, column: 1, message: "unknown command '\(t)'",
                             suggestion: spec.verb))
         }
         for spec in visible {
             if let sub = spec.sub, sub.count >= 3 {
                 let t = typo(sub)
                 if Suggestion.nearest(t, in: Commands.subs(of: spec.verb)) == sub {
-                    out.append(Case(script: prefix + "\(spec.verb) \(t)\n", line: 2, column: spec.verb.count + 2,
+                    out.append(Case(script: prefix + "\(spec.verb) \(t)\n", line: line, column: spec.verb.count + 2,
                                     message: "unknown subcommand '\(t)' for '\(spec.verb)'", suggestion: sub))
                 }
             }
@@ -198,7 +200,7 @@ import RMTLScript
                 }
                 if spec.variadic != nil { required.append("x") }
                 let head = ([spec.id] + required).joined(separator: " ")
-                out.append(Case(script: prefix + "record result as x ctr=[1,1,1]\n" + head + " \(t)=1\n", line: 3,
+                out.append(Case(script: prefix + "record result as x ctr=[1,1,1]\n" + head + " \(t)=1\n", line: line + 1,
                                 column: head.count + 2, message: "unknown argument '\(t)' for '\(spec.id)'",
                                 suggestion: p.name))
             }
@@ -206,7 +208,7 @@ import RMTLScript
         for m in modelNames where m.count >= 4 {
             let t = typo(m)
             guard Suggestion.nearest(t, in: modelNames) == m else { continue }
-            out.append(Case(script: prefix + "actor \(t)\n", line: 2, column: 7, message: "unknown model '\(t)'",
+            out.append(Case(script: prefix + "actor \(t)\n", line: line, column: 7, message: "unknown model '\(t)'",
                             suggestion: m))
         }
         return out
