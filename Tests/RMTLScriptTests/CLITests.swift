@@ -198,6 +198,18 @@ enum CLI {
         #expect(help.stdout.hasPrefix("seed VALUE\n"))
     }
 
+    @Test func benchPrintsOneJSONObjectAndRejectsUnknownModels() throws {
+        let r = try CLI.run(["bench", "--model", "esmm", "--batch", "64", "--steps", "1", "--threads", "2", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+        #expect(json?["model"] as? String == "esmm")
+        #expect(json?["batch"] as? Int == 64 && json?["threads"] as? Int == 2)
+        #expect((json?["samples_per_s"] as? Double ?? 0) > 0)
+        let bad = try CLI.run(["bench", "--model", "esm"])
+        #expect(bad.status == 64)
+        #expect(bad.stderr.contains("unknown model 'esm'") && bad.stderr.contains("esmm"), "\(bad.stderr)")
+    }
+
     /// Ctrl-C stops the running command and keeps the state: the next line still sees `keep`.
     /// (A subprocess, because the interrupt flag is process-wide and other tests run in parallel.)
     @Test func interruptStopsACommandAndKeepsState() throws {

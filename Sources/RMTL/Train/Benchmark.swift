@@ -21,6 +21,14 @@ public enum Benchmark {
         public var fractionOfPeak: Double
         public var parameters: Int
         public var peakResidentMB: Double
+
+        /// `rmtl bench --json` keys: snake case, and `samples_per_s` as issue 3 names it.
+        enum CodingKeys: String, CodingKey {
+            case model, batch, threads, steps, gflops, parameters
+            case secondsPerStep = "seconds_per_step", samplesPerSecond = "samples_per_s"
+            case flopsPerSample = "flops_per_sample", peakGflops = "peak_gflops", fractionOfPeak = "fraction_of_peak"
+            case peakResidentMB = "peak_resident_mb"
+        }
     }
 
     /// Times `steps` training steps of `model` (a `ModelKind` name or `critic`) after 2 warm-up steps.
