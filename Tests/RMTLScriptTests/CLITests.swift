@@ -54,7 +54,7 @@ enum CLI {
 
     static func script(_ name: String, _ text: String) -> String {
         let path = temporaryPath(name)
-        FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
         return path
     }
 }

@@ -59,7 +59,7 @@ import Testing
         #expect(r.status == 70)
         #expect(r.stderr.contains("esmm.safetensors: "), "\(r.stderr)")
         #expect(r.stderr.contains("fingerprint"), "\(r.stderr)")
-        FileManager.default.createFile(atPath: "\(Self.folder)/broken.safetensors", contents: Data([1, 2, 3]))
+        _ = FileManager.default.createFile(atPath: "\(Self.folder)/broken.safetensors", contents: Data([1, 2, 3]))
         let broken = CLI.script("broken.rmtl", Self.prelude + "restore \"\(Self.folder)/broken.safetensors\"\n")
         let b = try CLI.run(["run", broken])
         #expect(b.status == 70)

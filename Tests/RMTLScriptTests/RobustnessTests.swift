@@ -197,7 +197,7 @@ func frontEndInvariantViolations(_ bytes: [UInt8]) -> [String] {
         while lines.count < 1000 { lines.append("seed \(lines.count)") }
         let text = lines.joined(separator: "\n") + "\n"
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("rmtl-1000-\(getpid()).rmtl").path
-        FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
         defer { try? FileManager.default.removeItem(atPath: path) }
         let start = Date()
         let c = CapturedSession()
