@@ -93,19 +93,23 @@ extension CSVReader {
     }
 }
 
-/// Parses optional spaces, an optional sign and decimal digits. Nil on anything else or overflow.
+/// The number inside `f`: the range left after trimming spaces at both ends and an optional `+`/`-`,
+/// and whether the sign was `-`. Nil for an all-space field. The range may be empty (a lone sign).
 @inline(__always)
-public func parseInt64(_ f: UnsafeBufferPointer<UInt8>) -> Int64? {
+func signedNumberBounds(_ f: UnsafeBufferPointer<UInt8>) -> (start: Int, end: Int, negative: Bool)? {
     var i = 0, n = f.count
     while i < n && f[i] == 32 { i += 1 }
     while n > i && f[n - 1] == 32 { n -= 1 }
     guard i < n else { return nil }
-    var negative = false
-    if f[i] == UInt8(ascii: "-") || f[i] == UInt8(ascii: "+") {
-        negative = f[i] == UInt8(ascii: "-")
-        i += 1
-        guard i < n else { return nil }
-    }
+    let negative = f[i] == UInt8(ascii: "-")
+    if negative || f[i] == UInt8(ascii: "+") { i += 1 }
+    return (i, n, negative)
+}
+
+/// Parses optional spaces, an optional sign and decimal digits. Nil on anything else or overflow.
+@inline(__always)
+public func parseInt64(_ f: UnsafeBufferPointer<UInt8>) -> Int64? {
+    guard case (var i, let n, let negative)? = signedNumberBounds(f), i < n else { return nil }
     var value: Int64 = 0
     while i < n {
         let d = f[i] &- 48
@@ -122,15 +126,7 @@ public func parseInt64(_ f: UnsafeBufferPointer<UInt8>) -> Int64? {
 /// Parses a decimal number (`-12`, `3.5`, `.5`, `1e-3`). Nil for empty, `nan`, `inf` or junk.
 /// Plain `digits[.digits]` is parsed by hand; anything with an exponent goes through `Double(String)`.
 public func parseDouble(_ f: UnsafeBufferPointer<UInt8>) -> Double? {
-    var i = 0, n = f.count
-    while i < n && f[i] == 32 { i += 1 }
-    while n > i && f[n - 1] == 32 { n -= 1 }
-    guard i < n else { return nil }
-    var negative = false
-    if f[i] == UInt8(ascii: "-") || f[i] == UInt8(ascii: "+") {
-        negative = f[i] == UInt8(ascii: "-")
-        i += 1
-    }
+    guard let (i, n, negative) = signedNumberBounds(f) else { return nil }
     var mantissa: UInt64 = 0, digits = 0, fractionDigits = 0, seenPoint = false
     var j = i
     while j < n {

@@ -198,6 +198,17 @@ public final class CSVReader {
         fieldCapacity = newCapacity
     }
 
+    /// The index after the line end (LF, CR or CRLF) at `p`, `p` itself when no line end starts there,
+    /// or nil when a CR ends the buffer and more input may hold its LF.
+    @inline(__always)
+    private func lineEnd(at p: Int) -> Int? {
+        let b = buffer
+        if b[p] == Self.newline { return p + 1 }
+        guard b[p] == Self.carriageReturn else { return p }
+        if p + 1 < end { return p + (b[p + 1] == Self.newline ? 2 : 1) }
+        return isAtEOF ? p + 1 : nil
+    }
+
     /// Parses one record starting at `start`. Returns the index after it, or nil when the buffer ends
     /// before the record does (and more input may follow). Line counters are committed only on success,
     /// so a retry after `refill` starts clean.
@@ -210,20 +221,9 @@ public final class CSVReader {
 
         // Skip blank lines.
         while p < end {
-            let c = b[p]
-            if c == nl {
-                p += 1
-            } else if c == cr {
-                if p + 1 < end {
-                    p += b[p + 1] == nl ? 2 : 1
-                } else if eof {
-                    p += 1
-                } else {
-                    return nil
-                }
-            } else {
-                break
-            }
+            guard let next = lineEnd(at: p) else { return nil }
+            if next == p { break }
+            p = next
             line += 1
             lineStart = p
         }
@@ -351,17 +351,8 @@ public final class CSVReader {
         }
         // Consume the line end (if any: the last record may have none).
         if p < end {
-            if b[p] == nl {
-                p += 1
-            } else if b[p] == cr {
-                if p + 1 < end {
-                    p += b[p + 1] == nl ? 2 : 1
-                } else if eof {
-                    p += 1
-                } else {
-                    return nil
-                }
-            }
+            guard let next = lineEnd(at: p) else { return nil }
+            p = next
             line += 1
             lineStart = p
         }
