@@ -101,6 +101,26 @@ public final class Workspace {
 
     func say(_ text: String) { emit(.text(text)) }
 
+    /// Runs one engine call for a command, turning what the engine throws into a workspace error:
+    /// Ctrl-C into `interrupted`; a data error into its file:line:col, message and hint; anything
+    /// else into a failure in the engine's own words. A progress line in flight is cleared first.
+    func engineStep<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch let error as WorkspaceError {
+            throw error
+        } catch is Interrupt.Interrupted {
+            progress.finish()
+            throw WorkspaceError.interrupted
+        } catch let error as DataError {
+            progress.finish()
+            var place = error.file
+            if error.line > 0 { place += ":\(error.line)" + (error.column > 0 ? ":\(error.column)" : "") }
+            throw WorkspaceError.rejected("\(place): \(error.message)", hint: error.hint)
+        } catch {
+            progress.finish()
+            throw WorkspaceError.failed(String(describing: error))
+        }
+    }
+
     /// Records a setting for exports (replacing an earlier value of the same name).
     public func setConfig(_ name: String, _ value: String) {
         if let i = config.firstIndex(where: { $0.0 == name }) { config[i].1 = value } else { config.append((name, value)) }

@@ -9,14 +9,14 @@ extension Workspace {
     /// `generate retailrocket DIR events= seed=`.
     public func generateRetailRocket(directory: String, events: Int, seed: UInt64?) throws {
         let start = Date()
-        try dataStep { try SyntheticRetailRocket.write(to: directory, events: events, seed: seed ?? self.seed) }
+        try engineStep { try SyntheticRetailRocket.write(to: directory, events: events, seed: seed ?? self.seed) }
         say("wrote synthetic RetailRocket (\(events) events) to \(directory) in \(Value.formatDuration(Date().timeIntervalSince(start)))")
     }
 
     /// `load FORMAT PATH …`; `format` is retailrocket, rmtl, kuairand or csv.
     public func load(format: String, path: String, csv: CSVOptions? = nil) throws {
         let start = Date()
-        let loaded: DataPipeline = try dataStep {
+        let loaded: DataPipeline = try engineStep {
             switch format {
             case "retailrocket": return try DataPipeline.loadRetailRocket(directory: path)
             case "rmtl": return try DataPipeline.loadProcessed(directory: path)
@@ -66,7 +66,7 @@ extension Workspace {
     /// `sessionize gap=30m` or `sessionize by=COLUMN` (`gap` in seconds).
     public func sessionize(gap: Double?, byColumn: String?) throws {
         guard var pipeline = data else { throw WorkspaceError.failed("no dataset is loaded") }
-        try dataStep {
+        try engineStep {
             if let byColumn { try pipeline.sessionize(byColumn: byColumn) } else {
                 try pipeline.sessionize(gapMilliseconds: Int64(((gap ?? 1800) * 1000).rounded()))
             }
@@ -86,28 +86,12 @@ extension Workspace {
         guard var pipeline = data else { throw WorkspaceError.failed("no dataset is loaded") }
         let method: SplitMethod = byColumn.map { .column($0) }
             ?? (mode == "preset" ? .preset : .time(train: train, validation: validation, test: test, wholeSessions: keepSessions))
-        let parts = try dataStep { try pipeline.split(method) }
+        let parts = try engineStep { try pipeline.split(method) }
         data = pipeline
         splits = parts
         setConfig("split", byColumn.map { "by \($0)" } ?? (mode == "preset" ? "preset" : "time \(train) \(validation) \(test)"))
         say("split: train \(parts.train.rowCount), val \(parts.validation.rowCount), test \(parts.test.rowCount) rows; "
             + "field sizes \(parts.train.cardinalities.map(String.init).joined(separator: " "))")
-    }
-
-    /// Runs a data step, turning the data layer's errors (file, line, column, message, hint) into a
-    /// workspace failure shown at the command: `script:3:1: error: data.csv:7:2: message`.
-    private func dataStep<T>(_ body: () throws -> T) throws -> T {
-        do { return try body() } catch let error as DataError {
-            var place = error.file
-            if error.line > 0 { place += ":\(error.line)" + (error.column > 0 ? ":\(error.column)" : "") }
-            throw WorkspaceError.rejected("\(place): \(error.message)", hint: error.hint)
-        } catch let error as WorkspaceError {
-            throw error
-        } catch let error as Interrupt.Interrupted {
-            throw error
-        } catch {
-            throw WorkspaceError.failed(String(describing: error))
-        }
     }
 
     /// `show data`: sizes, tasks and label rates of what is loaded.

@@ -68,9 +68,8 @@ extension Workspace {
         }
         let start = Date()
         var stepsDone = 0
-        let reports: [EpochReport]
-        do {
-            reports = try run(
+        let reports = try engineStep {
+            try run(
                 model, splits, &rng,
                 { [self] r in
                     progress.finish()
@@ -87,18 +86,6 @@ extension Workspace {
                                                           step: step, steps: steps, rowsPerSecond: rate, loss: loss,
                                                           eta: Double(steps - step) * Double(settings.batchSize) / max(rate, 1e-9)))
                 })
-        } catch is Interrupt.Interrupted {
-            progress.finish()
-            throw WorkspaceError.interrupted
-        } catch let error as ConfigurationError {
-            progress.finish()
-            throw WorkspaceError.failed(error.description)
-        } catch let error as NonFiniteLossError {
-            progress.finish()
-            throw WorkspaceError.failed(error.description)
-        } catch let error as DatasetMismatchError {
-            progress.finish()
-            throw WorkspaceError.failed(error.description)
         }
         isActorTrained = true
         if let best = reports.last(where: \.isBest) {
@@ -159,19 +146,6 @@ extension Workspace {
                 say("ddpg epoch \(r.epoch)  TD loss \(String(format: "%.5f", r.tdLoss))  policy Q \(String(format: "%.4f", r.meanPolicyQ))  val auc \(aucs)\(r.isBest ? "  best" : "")")
                 record(EpochRecord(phase: "ddpg", epoch: r.epoch, loss: r.tdLoss, auc: r.validation.map { ($0.task, $0.auc) }, q: r.meanPolicyQ))
             }
-        }
-    }
-
-    /// Runs an engine step, turning its typed errors into workspace failures in their own words.
-    func engineStep(_ body: () throws -> Void) throws {
-        do { try body() } catch is Interrupt.Interrupted {
-            progress.finish()
-            throw WorkspaceError.interrupted
-        } catch let error as WorkspaceError {
-            throw error
-        } catch {
-            progress.finish()
-            throw WorkspaceError.failed(String(describing: error))
         }
     }
 
