@@ -46,7 +46,7 @@ public final class ExpertStack {
             weight: b.span(from: weights[0], count: count * h0 * inputCount),
             bias: b.span(from: biases[0], count: count * h0), inputCount: inputCount, outputCount: count * h0)
         var later: [[Linear]] = []
-        for l in 1..<max(hidden.count, 1) where hidden.count > 1 {
+        for l in 1..<hidden.count {
             var layer: [Linear] = []
             for e in 0..<count {
                 layer.append(b.scoped(scope(e)) {
@@ -84,7 +84,7 @@ public final class ExpertStack {
         var h = activations[0].matrix(rows: rows)
         first.forward(x, into: h)
         reluDropoutForward(h, dropout: dropout, isTraining: isTraining, rng: &rng)
-        for l in 1..<hidden.count where hidden.count > 1 {
+        for l in 1..<hidden.count {
             let y = activations[l].matrix(rows: rows)
             for e in 0..<count {
                 later[l - 1][e].forward(h.columns(e * hidden[l - 1], hidden[l - 1]), into: y.columns(e * hidden[l], hidden[l]))

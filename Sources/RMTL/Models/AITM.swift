@@ -47,7 +47,7 @@ public final class AITM: MultiTaskModel {
         towers = (0..<c.taskCount).map { t in
             b.scoped("tower.\(t)") { MLP(&$0, inputCount: w, hidden: c.tower, dropout: c.dropout, hasOutputLayer: true) }
         }
-        attention = (1..<max(c.taskCount, 1)).map { _ in Attention(capacity: b.capacity, width: w) }
+        attention = (1..<c.taskCount).map { _ in Attention(capacity: b.capacity, width: w) }
         outputs = TaskOutputs(b, taskCount: c.taskCount)
         dFeatures = (0..<c.taskCount).map { _ in Activation(capacity: b.capacity, columns: w) }
         dBottom = Activation(capacity: b.capacity, columns: w)
@@ -66,7 +66,7 @@ public final class AITM: MultiTaskModel {
         let scale = 1 / Float(w).squareRoot()
         let e = embedding.forward(batch)
         let raw = bottoms.map { $0.forward(e, isTraining: isTraining, rng: &rng) }
-        for i in 1..<max(config.taskCount, 1) {
+        for i in 1..<config.taskCount {
             let at = attention[i - 1]
             let x = at.x.matrix(rows: 2 * rows)
             transfer[i - 1].forward(feature(i - 1, rows: rows), into: x.rows(0, rows))

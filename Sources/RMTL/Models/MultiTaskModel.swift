@@ -65,14 +65,11 @@ public struct ModelConfig: Sendable, Equatable, Codable {
         if tower.contains(where: { $0 < 1 }) { try fail("tower", "expected positive sizes, got \(tower)") }
         if !(0..<1).contains(dropout) { try fail("dropout", "expected a probability in [0, 1), got \(dropout)") }
         if taskCount < 1 { try fail("tasks", "expected at least one task") }
-        switch kind {
-        case .esmm where taskCount != 2:
+        if kind == .esmm && taskCount != 2 {
             try fail("tasks", "ESMM models exactly 2 tasks (CTR and CTCVR = pCTR·pCVR), the data has \(taskCount)")
-        case .aitm, .sharedbottom, .omoe, .mmoe, .ple, .single:
-            if taskCount < 2 && kind != .single {
-                try fail("tasks", "\(kind.displayName) needs at least 2 tasks, the data has \(taskCount)")
-            }
-        default: break
+        }
+        if kind != .single && taskCount < 2 {
+            try fail("tasks", "\(kind.displayName) needs at least 2 tasks, the data has \(taskCount)")
         }
         if (kind == .omoe || kind == .mmoe) && experts < 1 { try fail("experts", "expected at least 1 expert, got \(experts)") }
         if kind == .ple && (sharedExperts < 1 || specificExperts < 1) {

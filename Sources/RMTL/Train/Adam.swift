@@ -44,7 +44,7 @@ public final class Adam: @unchecked Sendable {
                 let piece = shard(whole.count, part: part, of: parts)
                 for i in (whole.lowerBound + piece.lowerBound)..<(whole.lowerBound + piece.upperBound) {
                     var g = grads[0][i]
-                    for r in 1..<max(grads.count, 1) where grads.count > 1 { g += grads[r][i] }
+                    for r in 1..<grads.count { g += grads[r][i] }
                     g += wd * p[i]
                     m[i] += (1 - b1) * (g - m[i])
                     v[i] = b2 * v[i] + (1 - b2) * g * g
