@@ -47,17 +47,23 @@ import Testing
     }
 
     @Test func restoreRefusesOtherDataAndBrokenFiles() throws {
+        let saving = CLI.script("saving.rmtl", Self.prelude + """
+            actor esmm embed=8 bottom=[16] tower=[8]
+            save "\(Self.folder)/untrained.safetensors"
+            """)
+        let saved = try CLI.run(["run", saving])
+        #expect(saved.status == 0, "\(saved.stderr)")
         let other = CLI.script("other.rmtl", """
             seed 11
             generate retailrocket "\(Self.folder)/rr2" events=20k seed=6
             load retailrocket "\(Self.folder)/rr2"
             sessionize gap=30m
             split time 0.6 0.2 0.2
-            restore "\(Self.folder)/esmm.safetensors"
+            restore "\(Self.folder)/untrained.safetensors"
             """)
         let r = try CLI.run(["run", other])
         #expect(r.status == 70)
-        #expect(r.stderr.contains("esmm.safetensors: "), "\(r.stderr)")
+        #expect(r.stderr.contains("untrained.safetensors: "), "\(r.stderr)")
         #expect(r.stderr.contains("fingerprint"), "\(r.stderr)")
         _ = FileManager.default.createFile(atPath: "\(Self.folder)/broken.safetensors", contents: Data([1, 2, 3]))
         let broken = CLI.script("broken.rmtl", Self.prelude + "restore \"\(Self.folder)/broken.safetensors\"\n")
