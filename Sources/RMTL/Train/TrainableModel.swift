@@ -120,7 +120,7 @@ public final class TrainableModel: @unchecked Sendable {
                     let dp = self.dOutputs[part].matrix(rows: range.count)
                     // A NaN probability would pass through the loss unseen (the log clamp's `max`
                     // compiles to maxss, which drops NaN), so check the model's output itself.
-                    guard p.array.allSatisfy(\.isFinite) else { shared.value.1[part] = .nan; return }
+                    guard Self.isFinite(p) else { shared.value.1[part] = .nan; return }
                     shared.value.1[part] = lossGradient(part, range, p, dp)
                     model.backward(shardInput, dOutput: dp)
                 }
@@ -136,10 +136,16 @@ public final class TrainableModel: @unchecked Sendable {
     /// The sum of the replicas' gradient slabs (for tests and gradient checks).
     public var gradient: [Float] {
         var g = gradients[0].array
-        for r in 1..<max(threads, 1) where threads > 1 {
+        for r in 1..<threads {
             for i in 0..<g.count { g[i] += gradients[r].base[i] }
         }
         return g
+    }
+
+    /// Whether every entry of `m` is finite (scanned in place: this runs every step).
+    static func isFinite(_ m: Matrix) -> Bool {
+        for r in 0..<m.rows { for c in 0..<m.columns where !m[r, c].isFinite { return false } }
+        return true
     }
 
     /// Probabilities for every row of `data` (dropout off): `result[task][row]`.
@@ -198,8 +204,6 @@ public final class TrainableModel: @unchecked Sendable {
     /// The gradient of the parameter named `name`, summed over replicas.
     public func gradient(of name: String) -> [Float]? {
         guard let slot = layout.slot(named: name) else { return nil }
-        var g = [Float](repeating: 0, count: slot.count)
-        for r in 0..<threads { for i in 0..<slot.count { g[i] += gradients[r].base[slot.offset + i] } }
-        return g
+        return Array(gradient[slot.offset..<(slot.offset + slot.count)])
     }
 }
