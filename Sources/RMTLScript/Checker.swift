@@ -38,6 +38,18 @@ public struct CheckState: Sendable {
         if variables[name] == nil { variableOrder.append(name) }
         variables[name] = type
     }
+    /// After `if … else …`: only what both branches certainly did; results and variables of either.
+    mutating func merge(_ other: CheckState) {
+        flags.formIntersection(other.flags)
+        if taskNames != other.taskNames { taskNames = nil }
+        for r in other.results { addResult(r) }
+        resultsUnknown = resultsUnknown || other.resultsUnknown
+        for name in other.variableOrder {
+            guard let otherType = other.variables[name] else { continue }
+            if let mine = variables[name], mine != otherType { variables[name] = .unknown } else { define(name, otherType) }
+        }
+    }
+
     mutating func addResult(_ name: String) {
         if !results.contains(name) { results.append(name) }
     }
@@ -92,9 +104,10 @@ public struct Checker {
             var element: StaticType = .unknown
             switch listType {
             case .list(let e): element = e
+            case .number: element = .number  // a count n runs 1…n
             case .unknown: element = .unknown
             default:
-                report(.wrongType(argument: "for", expected: "a list", found: listType.summary, at: values.range))
+                report(.wrongType(argument: "for", expected: "a list or a count", found: listType.summary, at: values.range))
             }
             let previous = state.variables[variable.text]
             state.define(variable.text, element)
@@ -103,6 +116,18 @@ public struct Checker {
                 state.variables[variable.text] = nil
                 state.variableOrder.removeAll { $0 == variable.text }
             }
+        case .conditional(let condition, let then, let otherwise, _):
+            let t = typeOf(condition)
+            if t != .bool, t != .unknown {
+                report(.wrongType(argument: "if", expected: "a comparison such as $dataset == \"synthetic\"",
+                                  found: t.summary, at: condition.range))
+            }
+            let before = state
+            check(then)
+            let afterThen = state
+            state = before
+            check(otherwise)
+            state.merge(afterThen)
         case .include(_, let body, _):
             if let body { check(body) }
         case .assertion(let condition, _):
@@ -354,6 +379,11 @@ public struct Checker {
             }
         case .nameList:
             guard case .list = found else { return wrong() }
+        case .resultList:
+            guard case .list(let items, _) = e else { return wrong() }
+            for item in items {
+                if case .list(let inner, _) = item { inner.forEach { checkResultReference($0) } } else { checkResultReference(item) }
+            }
         case .newResult:
             if found != .name, found != .string { if case .word = found {} else { wrong() } }
         case .result:

@@ -21,6 +21,8 @@ public enum ParamType: Sendable, Equatable {
     case labelMap
     /// `[a, b]` column names.
     case nameList
+    /// `[a, b]` or `[[x, a, b], …]`: existing results.
+    case resultList
     /// A new result name, possibly indexed: `esmm`, `esmm[$s]`.
     case newResult
     /// An existing result or result group.
@@ -43,6 +45,7 @@ public enum ParamType: Sendable, Equatable {
         case .integerList: return "a list of whole numbers such as [512, 256]"
         case .labelMap: return "a list such as [ctr=is_click, ctcvr=long_view]"
         case .nameList: return "a list of column names"
+        case .resultList: return "a list of result names"
         case .newResult: return "a result name such as esmm or esmm[$s]"
         case .result: return "a result name"
         case .any: return "a name"
@@ -119,7 +122,7 @@ public let metricNames = ["auc", "logloss", "slogloss"]
 /// Words `show` accepts besides variable and result names.
 public let showTopics = ["data", "model", "results", "variables", "history", "config"]
 /// Statements that are not commands.
-public let keywords = ["let", "for", "include", "assert"]
+public let keywords = ["let", "for", "if", "include", "assert"]
 
 private func n(_ v: Double) -> Value { .number(v) }
 
@@ -232,9 +235,14 @@ public let commandTable: [CommandSpec] = [
         summary: "AUC, Logloss and s-Logloss per task, stored under a name."),
     CommandSpec(verb: "compare", params: [
         ParamSpec("metric", .choice(["all"] + metricNames), default: .word("all"), "Which metrics to show."),
+        ParamSpec("test", .choice(["welch", "paired"]), default: .word("welch"),
+                  "Welch's t-test, or the paired t-test over results sharing their index (seed)."),
+        ParamSpec("best", .resultList, "Mark the best of these columns per metric with †, e.g. the baselines."),
+        ParamSpec("star", .resultList, "[[X, A, B], …]: mark X with * where it beats A and B at p < 0.05."),
+        ParamSpec("markdown", .path, "Also write the table(s) to this Markdown file."),
     ], variadic: ParamSpec("results", .result, positional: true, required: true, "Results or result groups."),
         needs: [], produces: [],
-        summary: "Side-by-side table; over several seeds: mean ± std and a two-sided Welch t-test."),
+        summary: "Side-by-side table; over several seeds: mean ± std and a two-sided t-test (Welch, or paired by seed)."),
     CommandSpec(verb: "save", params: [
         ParamSpec("file", .path, positional: true, required: true, "Where to write the state.")],
         needs: [.actor], produces: [],

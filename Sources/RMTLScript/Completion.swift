@@ -37,7 +37,7 @@ public enum Completion {
         guard let verb = words.first else {
             return .words(filter(keywords + Commands.verbs(), prefix))
         }
-        if verb == "assert" || verb == "let" { return .words(filter(context.results, prefix)) }
+        if verb == "assert" || verb == "let" || verb == "if" { return .words(filter(context.results, prefix)) }
         if verb == "for" || verb == "include" { return .words([]) }
         let subs = Commands.subs(of: verb)
         if !subs.isEmpty, words.count == 1 { return .words(filter(subs, prefix)) }

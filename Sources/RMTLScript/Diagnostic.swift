@@ -134,6 +134,8 @@ public struct Diagnostic: Sendable {
             return "looked in: " + searched.joined(separator: ", ")
         case .unexpectedEndOfInput(_, let opener?, _) where opener.text.hasPrefix("for"):
             return "every 'for … {' needs a matching '}'"
+        case .unexpectedEndOfInput(_, let opener?, _) where opener.text.hasPrefix("if") || opener.text.hasPrefix("else"):
+            return "every 'if … {' and 'else {' needs a matching '}'"
         case .expected(_, let found, _) where found == "'/'" || found == "'.'":
             return "put file names in quotes, e.g. \"data/retailrocket\""
         case .commandUnavailable:

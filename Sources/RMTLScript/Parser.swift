@@ -177,7 +177,7 @@ public struct Parser {
         }
     }
 
-    // statement := letStmt | forStmt | includeStmt | assertStmt | bareValue | command
+    // statement := letStmt | forStmt | ifStmt | includeStmt | assertStmt | bareValue | command
     // bareValue := VARIABLE … | WORD ('.' | '[') …     (prints itself, as `show VALUE`)
     private mutating func parseStatement() throws(Abort) -> Statement {
         let t = current
@@ -194,6 +194,14 @@ public struct Parser {
         switch text(t) {
         case "let": return try parseLet()
         case "for": return try parseFor()
+        case "if": return try parseIf()
+        case "else":
+            // A lone `else` (on the line after `}`): say where it belongs, and skip its block.
+            let keyword = advance()
+            errors.append(.invalidUse("'else' must follow the '}' of an 'if' block on the same line: } else {",
+                                      at: range(keyword)))
+            if current.kind == .leftBrace { _ = try parseBlock(after: keyword, "else") }
+            throw Abort()
         case "include": return try parseInclude()
         case "assert": return try parseAssert()
         default: return .command(try parseCommand())
@@ -210,7 +218,7 @@ public struct Parser {
                            range(keyword).union(value.range))
     }
 
-    // forStmt := 'for' NAME 'in' ( list | VARIABLE ) '{' { line } '}'
+    // forStmt := 'for' NAME 'in' ( list | VARIABLE | NUMBER ) block      (a count n runs 1…n)
     private mutating func parseFor() throws(Abort) -> Statement {
         let keyword = advance()
         let nameToken = try expect(.word, "a loop variable name after 'for'")
@@ -222,12 +230,48 @@ public struct Parser {
         switch current.kind {
         case .leftBracket: values = try parsePrimary()
         case .variable: values = try parsePrimary()
-        default: throw fail(.expected("a list such as [1, 2, 3] after 'in'", found: describe(current), at: position(current)))
+        case .number: values = try parsePrimary()
+        default: throw fail(.expected("a list such as [1, 2, 3] or a count after 'in'", found: describe(current), at: position(current)))
         }
+        let (body, close) = try parseBlock(after: keyword, "for")
+        return .forLoop(variable: Name(text: text(nameToken), range: range(nameToken)), values: values,
+                        body: body, range(keyword).union(close))
+    }
+
+    // ifStmt := 'if' expr block [ 'else' ( ifStmt | block ) ]
+    private mutating func parseIf() throws(Abort) -> Statement {
+        let keyword = advance()
+        if current.kind == .newline || current.kind == .endOfFile || current.kind == .leftBrace {
+            throw fail(.expected("a condition such as $dataset == \"synthetic\" after 'if'", found: describe(current),
+                                 at: position(current)))
+        }
+        let condition = try parseExpression()
+        let (then, close) = try parseBlock(after: keyword, "if")
+        var end = close
+        var otherwise: [Statement] = []
+        if isWord(current, "else") {
+            let elseToken = advance()
+            if isWord(current, "if") {
+                try enter(current)
+                defer { depth -= 1 }
+                let nested = try parseIf()
+                otherwise = [nested]
+                end = nested.range
+            } else {
+                let (body, elseClose) = try parseBlock(after: elseToken, "else")
+                otherwise = body
+                end = elseClose
+            }
+        }
+        return .conditional(condition, then: then, otherwise: otherwise, range(keyword).union(end))
+    }
+
+    // block := '{' { line } '}'   (after `for …`, `if …`, `else`)
+    private mutating func parseBlock(after keyword: Token, _ what: String) throws(Abort) -> ([Statement], SourceRange) {
         if current.kind == .endOfFile {
             throw fail(.unexpectedEndOfInput(expected: "'{'", opener: range(keyword), at: range(keyword)))
         }
-        let brace = try expect(.leftBrace, "'{' to start the body of 'for'")
+        let brace = try expect(.leftBrace, "'{' to start the body of '\(what)'")
         try enter(brace)
         blockDepth += 1
         defer { blockDepth -= 1; depth -= 1 }
@@ -235,11 +279,9 @@ public struct Parser {
         while true {
             switch current.kind {
             case .rightBrace:
-                let close = advance()
-                return .forLoop(variable: Name(text: text(nameToken), range: range(nameToken)), values: values,
-                                body: body, range(keyword).union(range(close)))
+                return (body, range(advance()))
             case .endOfFile:
-                throw fail(.unexpectedEndOfInput(expected: "'}' to close 'for'", opener: range(keyword),
+                throw fail(.unexpectedEndOfInput(expected: "'}' to close '\(what)'", opener: range(keyword),
                                                  at: range(keyword)))
             default:
                 parseLine(into: &body)

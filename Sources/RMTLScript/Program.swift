@@ -54,6 +54,10 @@ public struct ScriptLoader: Sendable {
             case .forLoop(let v, let values, let body, let range):
                 return .forLoop(variable: v, values: values,
                                 body: resolve(body, from: file, stack: stack, cache: &cache, errors: &errors), range)
+            case .conditional(let condition, let then, let otherwise, let range):
+                return .conditional(condition, then: resolve(then, from: file, stack: stack, cache: &cache, errors: &errors),
+                                    otherwise: resolve(otherwise, from: file, stack: stack, cache: &cache, errors: &errors),
+                                    range)
             default:
                 return statement
             }

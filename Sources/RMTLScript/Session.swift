@@ -245,8 +245,13 @@ public final class Session {
             if pinned[name.text] != nil { return }
             define(name.text, try evaluate(expr))
         case .forLoop(let variable, let valuesExpr, let body, _):
-            guard case .list(let values) = try evaluate(valuesExpr) else {
-                throw ScriptError.runtime("'for' needs a list", at: valuesExpr.range)
+            let values: [Value]
+            switch try evaluate(valuesExpr) {
+            case .list(let items): values = items
+            case .number(let n) where n >= 0 && n == n.rounded() && n <= 1e6:
+                values = n < 1 ? [] : (1...Int(n)).map { .number(Double($0)) }
+            default:
+                throw ScriptError.runtime("'for' needs a list or a whole count (0 to 1e6)", at: valuesExpr.range)
             }
             let previous = variables[variable.text]
             defer {
@@ -259,6 +264,14 @@ public final class Session {
                     if quitRequested { return }
                     try exec(inner, failures: &failures)
                 }
+            }
+        case .conditional(let condition, let then, let otherwise, _):
+            guard case .bool(let holds) = try evaluate(condition) else {
+                throw ScriptError.runtime("'if' needs a comparison such as $dataset == \"synthetic\"", at: condition.range)
+            }
+            for inner in holds ? then : otherwise {
+                if quitRequested { return }
+                try exec(inner, failures: &failures)
             }
         case .include(_, let body, _):
             for inner in body ?? [] {
@@ -331,8 +344,8 @@ public final class Session {
                 return .bool(y)
             }
             let x = try evaluate(a), y = try evaluate(b)
-            if op == .equal { return .bool(x == y || Session.numeric(x).flatMap { a in Session.numeric(y).map { a == $0 } } == true) }
-            if op == .notEqual { return .bool(!(x == y || Session.numeric(x).flatMap { a in Session.numeric(y).map { a == $0 } } == true)) }
+            if op == .equal { return .bool(Session.same(x, y)) }
+            if op == .notEqual { return .bool(!Session.same(x, y)) }
             guard let u = Session.numeric(x) else { throw ScriptError.runtime("'\(op.rawValue)' needs numbers, found \(x.typeName)", at: a.range) }
             guard let v = Session.numeric(y) else { throw ScriptError.runtime("'\(op.rawValue)' needs numbers, found \(y.typeName)", at: b.range) }
             let isDuration: Bool = { if case .duration = x { return true }; if case .duration = y { return true }; return false }()
@@ -350,6 +363,16 @@ public final class Session {
             case .greaterEqual: return .bool(u >= v)
             default: return .bool(false)
             }
+        }
+    }
+
+    /// `==`: numbers by value (2048 == 2k), words and strings by text (`--set dataset=synthetic`
+    /// gives a word; the script compares with "synthetic").
+    static func same(_ x: Value, _ y: Value) -> Bool {
+        if let u = numeric(x), let v = numeric(y) { return u == v }
+        switch (x, y) {
+        case (.word(let a), .string(let b)), (.string(let a), .word(let b)): return a == b
+        default: return x == y
         }
     }
 

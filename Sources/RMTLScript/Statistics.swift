@@ -1,6 +1,6 @@
 import Foundation
 
-/// Summary statistics and Welch's two-sided t-test for results repeated over seeds.
+/// Summary statistics, Welch's and the paired two-sided t-test for results repeated over seeds.
 ///
 /// Goals in priority order: correct p-values for small samples (n = 2…30), no NaN for degenerate
 /// input (returns nil or exact 0/1), no dependencies.
@@ -14,7 +14,8 @@ public enum Statistics {
         return (x.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(x.count - 1)).squareRoot()
     }
 
-    public struct WelchTest: Sendable, Equatable {
+    /// A t-test's statistic, degrees of freedom and two-sided p-value.
+    public struct TTest: Sendable, Equatable {
         public var t: Double
         /// Welch–Satterthwaite degrees of freedom.
         public var degreesOfFreedom: Double
@@ -31,7 +32,7 @@ public enum Statistics {
     /// ```
     /// Needs at least 2 values on each side, else nil. With both variances 0 the test is exact:
     /// p = 1 if the means are equal, else 0.
-    public static func welch(_ a: [Double], _ b: [Double]) -> WelchTest? {
+    public static func welch(_ a: [Double], _ b: [Double]) -> TTest? {
         guard a.count >= 2, b.count >= 2 else { return nil }
         let va = pow(standardDeviation(a), 2) / Double(a.count)
         let vb = pow(standardDeviation(b), 2) / Double(b.count)
@@ -39,12 +40,24 @@ public enum Statistics {
         let se = (va + vb).squareRoot()
         if se == 0 {
             let df = Double(a.count + b.count - 2)
-            return WelchTest(t: diff == 0 ? 0 : (diff > 0 ? .infinity : -.infinity), degreesOfFreedom: df,
+            return TTest(t: diff == 0 ? 0 : (diff > 0 ? .infinity : -.infinity), degreesOfFreedom: df,
                              p: diff == 0 ? 1 : 0)
         }
         let t = diff / se
         let df = (va + vb) * (va + vb) / (va * va / Double(a.count - 1) + vb * vb / Double(b.count - 1))
-        return WelchTest(t: t, degreesOfFreedom: df, p: twoSidedP(t: t, degreesOfFreedom: df))
+        return TTest(t: t, degreesOfFreedom: df, p: twoSidedP(t: t, degreesOfFreedom: df))
+    }
+
+    /// The paired t-test of mean(a − b) = 0 over n ≥ 2 pairs (a[i] with b[i]):
+    /// t = mean(d) / (sd(d)/√n), df = n − 1. With sd(d) = 0 it is exact: p = 1 if mean(d) = 0, else 0.
+    public static func pairedT(_ a: [Double], _ b: [Double]) -> TTest? {
+        guard a.count == b.count, a.count >= 2 else { return nil }
+        let d = zip(a, b).map { $0 - $1 }
+        let m = mean(d), se = standardDeviation(d) / Double(d.count).squareRoot()
+        let df = Double(d.count - 1)
+        if se == 0 { return TTest(t: m == 0 ? 0 : (m > 0 ? .infinity : -.infinity), degreesOfFreedom: df, p: m == 0 ? 1 : 0) }
+        let t = m / se
+        return TTest(t: t, degreesOfFreedom: df, p: twoSidedP(t: t, degreesOfFreedom: df))
     }
 
     /// P(|T| > |t|) for Student's t with `df` degrees of freedom.

@@ -63,13 +63,16 @@ public indirect enum Statement: Sendable, Equatable {
     case command(CommandSyntax)
     case letBinding(Name, Expr, SourceRange)
     case forLoop(variable: Name, values: Expr, body: [Statement], SourceRange)
+    /// `if COND { … } else { … }`; `else if` nests another conditional as the only `otherwise` statement.
+    case conditional(Expr, then: [Statement], otherwise: [Statement], SourceRange)
     case include(path: Expr, body: [Statement]?, SourceRange)
     case assertion(Expr, SourceRange)
 
     public var range: SourceRange {
         switch self {
         case .command(let c): return c.range
-        case .letBinding(_, _, let r), .forLoop(_, _, _, let r), .include(_, _, let r), .assertion(_, let r):
+        case .letBinding(_, _, let r), .forLoop(_, _, _, let r), .conditional(_, _, _, let r), .include(_, _, let r),
+             .assertion(_, let r):
             return r
         }
     }

@@ -60,6 +60,12 @@ public indirect enum Value: Sendable, Equatable, CustomStringConvertible {
         return text
     }
 
+    /// A measured time for people: `0.4s`, `19.7s`, `2m06s`, `1h05m`.
+    public static func formatElapsed(_ s: Double) -> String {
+        s < 10 ? String(format: "%.1fs", s) : ProgressReporter.formatETA(s)
+    }
+
+    /// A duration literal that reads back as the same value: `30m`, `250ms`, `1.5s`.
     public static func formatDuration(_ s: Double) -> String {
         for (suffix, unit) in [("d", 86400.0), ("h", 3600), ("m", 60), ("s", 1)] where s >= unit {
             let n = s / unit

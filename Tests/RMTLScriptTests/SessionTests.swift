@@ -129,6 +129,28 @@ import RMTLScript
         #expect(json.contains("\"rmtlVersion\" : \"\(rmtlVersion)\""))
     }
 
+    @Test func compareWritesMarkdownTables() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("rmtl-compare-\(getpid()).md").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let c = session("""
+            for s in 3 {
+                record result as a[$s] seed=$s ctr=[0.70 + $s / 1000, 0.2, 0.2]
+                record result as b[$s] seed=$s ctr=[0.70 + $s / 1000 + 0.001 + $s / 10000, 0.2, 0.2]
+                record result as c[$s] seed=$s ctr=[0.69, 0.2, 0.2]
+                record result as d[$s] seed=$s ctr=[0.69, 0.2, 0.2]
+            }
+            compare a b c d metric=auc test=paired best=[a, c] star=[[b, a]] markdown="\(path)"
+
+            """)
+        #expect(c.diagnostics.isEmpty, "\(c.diagnostics)")
+        let md = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(md.contains("| result | n | ctr AUC |\n| --- | ---: | ---: |"))
+        #expect(md.contains("| a | 3 | 0.7020 ± 0.0010 † |"))
+        #expect(md.contains("| b | 3 | 0.7032 ± 0.0011 * |"))
+        #expect(md.contains("| b − a | +0.0012  p=0.002 |"))
+        #expect(md.contains("*: better than a for b at p < 0.05 (two-sided paired t-test over seeds)"))
+    }
+
     @Test func plotsAreValidDeterministicSVG() throws {
         let text = "record epoch loss=0.5 ctr=0.70\nrecord epoch loss=0.4 ctr=0.72\nrecord epoch phase=rmtl loss=0.38 ctr=0.73\nplot loss\nplot auc\n"
         let a = session(text), b = session(text)

@@ -39,6 +39,22 @@ import RMTLScript
         #expect(Statistics.studentTCDF(0, degreesOfFreedom: 4) == 0.5)
     }
 
+    @Test func pairedMatchesSciPy() throws {
+        // scipy.stats.ttest_rel(a, b)
+        let p = try #require(Statistics.pairedT([0.71, 0.73, 0.72, 0.74], [0.70, 0.715, 0.71, 0.735]))
+        #expect(abs(p.t - 4.898979485566357) < 1e-9)
+        #expect(p.degreesOfFreedom == 3)
+        #expect(abs(p.p - 0.016276603459428548) < 1e-9)
+        let q = try #require(Statistics.pairedT([1, 2, 3], [1.5, 1.9, 3.6]))
+        #expect(abs(q.t - -1.524985703326046) < 1e-9)
+        #expect(abs(q.p - 0.26676442489323365) < 1e-9)
+        // constant differences: exact; too few or unequal pairs: no test
+        #expect(Statistics.pairedT([1, 2], [0, 1])?.p == 0)
+        #expect(Statistics.pairedT([1, 2], [1, 2])?.p == 1)
+        #expect(Statistics.pairedT([1], [0]) == nil)
+        #expect(Statistics.pairedT([1, 2, 3], [0, 1]) == nil)
+    }
+
     @Test func welchMatchesSciPy() throws {
         // ttest_ind([0.729, 0.730, 0.731], [0.7255, 0.726, 0.7265], equal_var=False)
         let w = try #require(Statistics.welch([0.7290, 0.7300, 0.7310], [0.7255, 0.7260, 0.7265]))

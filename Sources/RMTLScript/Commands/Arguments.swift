@@ -112,6 +112,19 @@ struct Arguments {
         }
     }
 
+    /// `[a, b]` → [[a], [b]]; `[[x, a, b], [y, c]]` → [[x, a, b], [y, c]].
+    func resultNames(_ name: String) throws -> [[String]]? {
+        guard let v = try value(name) else { return nil }
+        guard case .list(let items) = v else { throw wrong(name, v) }
+        return try items.map { item in
+            let names = if case .list(let inner) = item { inner } else { [item] }
+            return try names.map { n in
+                guard let r = Arguments.resultName(n) else { throw wrong(name, n) }
+                return r.index.map { "\(r.base)[\($0)]" } ?? r.base
+            }
+        }
+    }
+
     /// A result name: `esmm` → ("esmm", nil), `esmm[$s]` → ("esmm", "3").
     static func resultName(_ v: Value) -> (base: String, index: String?)? {
         switch v {

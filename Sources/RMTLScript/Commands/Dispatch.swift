@@ -71,7 +71,12 @@ extension Session {
                 return r
             }
             let metric = try a.word("metric")!
-            try w.compare(names, metrics: metric == "all" ? metricNames : [metric])
+            var options = Workspace.CompareOptions()
+            options.paired = try a.word("test")! == "paired"
+            options.best = try a.resultNames("best")?.flatMap { $0 } ?? []
+            options.star = try a.resultNames("star") ?? []
+            options.markdownPath = try a.string("markdown")
+            try w.compare(names, metrics: metric == "all" ? metricNames : [metric], options: options)
         case "save": try w.save(to: try a.string("file")!)
         case "restore": try w.restore(from: try a.string("file")!)
         case "export results": try w.exportResults(to: try a.string("file")!)

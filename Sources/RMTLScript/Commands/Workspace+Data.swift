@@ -10,7 +10,7 @@ extension Workspace {
     public func generateRetailRocket(directory: String, events: Int, seed: UInt64?) throws {
         let start = Date()
         try engineStep { try SyntheticRetailRocket.write(to: directory, events: events, seed: seed ?? self.seed) }
-        say("wrote synthetic RetailRocket (\(events) events) to \(directory) in \(Value.formatDuration(Date().timeIntervalSince(start)))")
+        say("wrote synthetic RetailRocket (\(events) events) to \(directory) in \(Value.formatElapsed(Date().timeIntervalSince(start)))")
     }
 
     /// `load FORMAT PATH …`; `format` is retailrocket, rmtl, kuairand or csv.
@@ -41,7 +41,7 @@ extension Workspace {
         dataSource = "\(format) \"\(path)\""
         setConfig("data", dataSource!)
         if format == "rmtl" { try split(mode: "preset", train: 0.6, validation: 0.2, test: 0.2, keepSessions: true, byColumn: nil) }
-        say("loaded \(format) in \(Value.formatDuration(Date().timeIntervalSince(start)))")
+        say("loaded \(format) in \(Value.formatElapsed(Date().timeIntervalSince(start)))")
         say(loaded.summary.description)
     }
 

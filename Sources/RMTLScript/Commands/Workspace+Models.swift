@@ -105,7 +105,7 @@ extension Workspace {
             let warmup = try agent.warmUp(on: splits.train, rng: &rng)
             self.agent = agent
             say("critics (\(settings.mode.rawValue) mode): \(warmup.episodes) warm-up episodes, \(warmup.transitions) transitions "
-                + "in the buffer, in \(Value.formatDuration(Date().timeIntervalSince(start)))")
+                + "in the buffer, in \(Value.formatElapsed(Date().timeIntervalSince(start)))")
         }
         isCriticTrained = false
         setConfig("critic", pairs.map { "\($0.key)=\($0.value)" }.joined(separator: " "))

@@ -29,10 +29,27 @@ extension Workspace {
         return tasks
     }
 
-    /// `compare A B …`: one column per name. A name that is a group of several results shows
-    /// mean ± std (n); every column after the first also shows the two-sided Welch t-test p-value
-    /// against the first when both have at least 2 results.
-    public func compare(_ names: [(base: String, index: String?)], metrics: [String]) throws {
+    /// How `compare` tests and marks differences.
+    public struct CompareOptions: Sendable {
+        /// `test=paired`: pair results by their index (`esmm[3]` with `rmtl_esmm[3]`, i.e. by seed)
+        /// and use the paired t-test; otherwise Welch's unequal-variance test.
+        public var paired = false
+        /// `best=[…]`: among these columns, the best mean per task and metric is marked †.
+        public var best: [String] = []
+        /// `star=[[X, A, B], …]`: X is marked * where it beats every one of A, B … at p < 0.05.
+        public var star: [[String]] = []
+        /// `markdown="file.md"`: also write the tables as Markdown (atomically).
+        public var markdownPath: String?
+        public init() {}
+    }
+
+    /// `compare A B …`. Up to three names: one column per name, rows per task and metric, and a
+    /// p-value of each column against the first. More names (a results table such as the paper's
+    /// Table 1): one row per name, columns per task and metric, and a second table of the
+    /// differences that `star` tests. A name that is a group of results repeated over seeds shows
+    /// mean ± std (n).
+    public func compare(_ names: [(base: String, index: String?)], metrics: [String],
+                        options: CompareOptions = CompareOptions()) throws {
         var groups: [(String, [EvalResult])] = []
         for n in names {
             let rs = results(named: n.base, index: n.index)
@@ -40,25 +57,21 @@ extension Workspace {
             guard !rs.isEmpty else { throw WorkspaceError.failed("no result named '\(label)'") }
             groups.append((label, rs))
         }
-        let tasks = Workspace.taskOrder(groups.flatMap(\.1))
-        var rows: [[String]] = []
-        for task in tasks {
-            for metric in metrics {
-                var row = [task, Workspace.metricHeader(metric)]
-                let baseline = groups[0].1.compactMap { $0.metrics(task)?.value(metric) }
-                for (i, (_, rs)) in groups.enumerated() {
-                    let values = rs.compactMap { $0.metrics(task)?.value(metric) }
-                    var cell = Workspace.summary(values)
-                    if i > 0, let w = Statistics.welch(values, baseline) { cell += "  " + Workspace.formatP(w.p) }
-                    row.append(cell)
-                }
-                rows.append(row)
-            }
-        }
-        let header = ["task", "metric"] + groups.map { g in g.1.count > 1 ? "\(g.0) (n=\(g.1.count))" : g.0 }
-        emit(.table(Table(header: header, rows: rows, rightAligned: Set(2..<header.count))))
-        if groups.count > 1, groups.contains(where: { $0.1.count > 1 }) {
-            say("mean ± sample std over runs; p: two-sided Welch t-test against \(groups[0].0)")
+        try compare(groups: groups, metrics: metrics, options: options)
+    }
+
+    /// `compare` over resolved groups (current results or past runs alike).
+    func compare(groups: [(String, [EvalResult])], metrics: [String], options: CompareOptions) throws {
+        let comparison = try Comparison(groups: groups, metrics: metrics, options: options)
+        let tables = groups.count > 3 ? comparison.byResult() : [comparison.byMetric()]
+        for t in tables { emit(.table(t)) }
+        for line in comparison.legend() { say(line) }
+        if let path = options.markdownPath {
+            var text = tables.map(\.markdown).joined(separator: "\n\n") + "\n"
+            let legend = comparison.legend()
+            if !legend.isEmpty { text += "\n" + legend.joined(separator: "  \n") + "\n" }
+            try Workspace.writeAtomically(Data(text.utf8), to: path)
+            say("wrote the comparison to \(path)")
         }
     }
 
