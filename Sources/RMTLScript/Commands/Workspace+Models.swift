@@ -67,11 +67,12 @@ extension Workspace {
             actor = model
         }
         let start = Date()
-        var stepsDone = 0
+        var stepsDone = 0, epochsDone = 0
         let reports = try engineStep {
             try run(
                 model, splits, &rng,
                 { [self] r in
+                    epochsDone += 1
                     progress.finish()
                     let aucs = r.validation.map { "\($0.task) \(String(format: "%.4f", $0.auc))" }.joined(separator: "  ")
                     say("epoch \(r.epoch)  loss \(String(format: "%.4f", r.trainLoss))  val auc \(aucs)  "
@@ -82,7 +83,7 @@ extension Workspace {
                     stepsDone += 1
                     let elapsed = Date().timeIntervalSince(start)
                     let rate = Double(stepsDone * settings.batchSize) / max(elapsed, 1e-9)
-                    progress.update(ProgressReporter.line(epoch: history.filter { $0.phase == phase }.count + 1, epochs: settings.epochs,
+                    progress.update(ProgressReporter.line(epoch: epochsDone + 1, epochs: settings.epochs,
                                                           step: step, steps: steps, rowsPerSecond: rate, loss: loss,
                                                           eta: Double(steps - step) * Double(settings.batchSize) / max(rate, 1e-9)))
                 })
