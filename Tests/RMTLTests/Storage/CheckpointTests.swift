@@ -65,6 +65,27 @@ extension StorageTests {
             }
         }
 
+        /// Every single-bit flip anywhere in a checkpoint (length prefix, header, padding, tensor
+        /// data) and every truncation is refused: by the safetensors checks or by the content digest.
+        @Test func refusesEveryFlippedBitAndEveryTruncation() throws {
+            let bytes = Self.sample(rng: RandomGenerator(seed: 3)).file.encoded()
+            func accepted(_ b: [UInt8]) -> Bool {
+                (try? Checkpoint.make(from: SafetensorsFile.decode(b, path: "run.ckpt"), path: "run.ckpt")) != nil
+            }
+            #expect(accepted(bytes))
+            var acceptedFlips: [String] = []
+            for i in bytes.indices {
+                for bit in 0..<8 {
+                    var b = bytes
+                    b[i] ^= UInt8(1) << UInt8(bit)
+                    if accepted(b) { acceptedFlips.append("byte \(i) bit \(bit)") }
+                }
+            }
+            #expect(acceptedFlips.isEmpty, "accepted: \(acceptedFlips.prefix(10))")
+            let acceptedCuts = (0..<bytes.count).filter { accepted(Array(bytes.prefix($0))) }
+            #expect(acceptedCuts.isEmpty, "accepted truncations to \(acceptedCuts.prefix(10)) bytes")
+        }
+
         @Test func refusesRandomStateOfWrongShape() {
             #expect(RandomGenerator(stateTensor: TensorData(shape: [3], uint64s: [1, 2, 3])) == nil)
             #expect(RandomGenerator(stateTensor: TensorData(shape: [4], int64s: [1, 2, 3, 4])) == nil)
