@@ -121,6 +121,8 @@ extension Workspace {
         Self.addWeights(of: model, prefix: "actor.", to: &tensors)
         let encoders = data?.encoders ?? []
         for e in encoders { tensors["encoder.\(e.name).mapping"] = TensorData(shape: [e.mapping.count], int32s: e.mapping) }
+        // Critics built over an actor since replaced (`actor` again) are not this actor's; leave them out.
+        let agent = self.agent.flatMap { $0.actor === model ? $0 : nil }
         let rl = agent.map { saveAgent($0, into: &tensors) }
         let state = SavedState(
             model: config, actor: settings, seed: seed, isTrained: isActorTrained, actorCapacity: model.capacity,
