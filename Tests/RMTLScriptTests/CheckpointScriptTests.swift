@@ -150,6 +150,29 @@ import Testing
         #expect(b.stderr.contains("broken.safetensors"), "\(b.stderr)")
     }
 
+    /// An actor-only checkpoint replaces critics the session had (the RL commands then say there are
+    /// none), and a restore with another thread count says that bit-identity needs the saved one.
+    @Test func actorOnlyCheckpointDropsCriticsAndThreadsAreReported() throws {
+        let dir = Self.folder
+        let c = CapturedSession()
+        let setup = Self.prelude + """
+            threads 2
+            actor esmm embed=8 bottom=[16] tower=[8]
+            train actor epochs=1 batch=256
+            save "\(dir)/actor-only.safetensors"
+            critic mode=paper episodes=50 memory=100
+
+            """
+        #expect(c.session.run(source: setup, file: "setup.rmtl", mode: .run).status == .ok, "\(c.diagnostics)")
+        let w = c.session.workspace
+        #expect(w.agent != nil)
+        w.threads = 1
+        try w.restore(from: "\(dir)/actor-only.safetensors")
+        #expect(w.agent == nil && !w.isCriticTrained && w.actor?.threads == 1)
+        #expect(c.stdout.contains { $0.hasPrefix("note: saved with 2 threads, continuing with 1;") }, "\(c.stdout.suffix(3))")
+        #expect(throws: WorkspaceError.failed("no critic: build one with 'critic'")) { try w.trainCritic(epochs: 1, batchSize: 64) }
+    }
+
     /// What a refused restore must leave alone, captured before and compared after.
     struct Snapshot: Equatable {
         var actor: ObjectIdentifier?, actorValues: [Float]
@@ -216,6 +239,8 @@ import Testing
         let weightShape = checkpoint.tensors[weight]!.shape
         let moment = try #require(names.first { $0.hasPrefix("optim.critic.0.v.") })
         let target = try #require(names.first { $0.hasPrefix("critic_target.1.") })
+        let encoder = try #require(names.first { $0.hasPrefix("encoder.") && $0.hasSuffix(".mapping") })
+        let mapping = try #require(checkpoint.tensors[encoder]?.int32s)
         let n = try #require(checkpoint.tensors["buffer.order"]).shape[0]
         #expect(n > 0)
         let headerLength = Int(bytes[0]) | Int(bytes[1]) << 8 | Int(bytes[2]) << 16 | Int(bytes[3]) << 24
@@ -244,6 +269,9 @@ import Testing
              "tensor 'critic.2\(weight.dropFirst("critic.1".count))' does not belong to the configuration"),
             (try rewritten("order") { $0.tensors["buffer.order"] = TensorData(shape: [n], int64s: [Int64](repeating: 0, count: n)) },
              "tensor 'buffer.order' is not a permutation of 0..<\(n)"),
+            (try rewritten("encoder") {
+                $0.tensors[encoder] = TensorData(shape: [mapping.count], int32s: mapping.reversed())
+            }, "tensor '\(encoder)' ("),
             (try rewritten("other-data") { $0.dataFingerprint = "fnv1a64:0" },
              "checkpoint was trained on data with fingerprint fnv1a64:0, but the loaded data has"),
         ]
