@@ -296,6 +296,8 @@ public struct Checker {
             }
         case "actor":
             state.flags.subtract([.trainedActor, .critic, .trainedCritic])
+        case "train actor":          // the workspace drops critics trained on the old actor's outputs
+            state.flags.subtract([.critic, .trainedCritic])
         case "critic":
             state.flags.remove(.trainedCritic)
         case "eval", "record result":

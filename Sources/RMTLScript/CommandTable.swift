@@ -246,11 +246,15 @@ public let commandTable: [CommandSpec] = [
     CommandSpec(verb: "save", params: [
         ParamSpec("file", .path, positional: true, required: true, "Where to write the state.")],
         needs: [.actor], produces: [],
-        summary: "Save the actor (weights, sizes, settings), the random state and the data fingerprint, atomically."),
+        summary: "Save the actor, encoders, random state, data fingerprint and, after 'critic', the critics, targets, "
+            + "optimiser moments and replay buffer, atomically (safetensors)."),
+    // The checker cannot read the file, so `restore` may produce critics: one saved before `critic`
+    // has none, and a following `train critic` then fails at run time with "no critic".
     CommandSpec(verb: "restore", params: [
         ParamSpec("file", .path, positional: true, required: true, "A file written by 'save'.")],
-        needs: [], produces: [.actor, .trainedActor],
-        summary: "Restore a state written by 'save' over the same data (checked by its fingerprint)."),
+        needs: [], produces: [.actor, .trainedActor, .critic, .trainedCritic],
+        summary: "Restore everything 'save' wrote, over the same data (checked by fingerprint, format version, digest "
+            + "and shapes); training continues bit-identically."),
     CommandSpec(verb: "export", sub: "results", params: [
         ParamSpec("file", .path, positional: true, required: true, "The JSON file to write.")],
         needs: [], produces: [], summary: "Write every named result with seed, config and data fingerprint as JSON."),

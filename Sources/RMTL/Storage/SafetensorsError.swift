@@ -41,6 +41,7 @@ public struct SafetensorsError: Error, Equatable, Sendable, CustomStringConverti
         case notACheckpoint(format: String?)
         case checkpointVersion(found: String, supported: Int)
         case dataFingerprint(found: String, expected: String)
+        case checkpointDigest(found: String, stored: String)
     }
 
     /// The file as the user named it.
@@ -119,6 +120,8 @@ public struct SafetensorsError: Error, Equatable, Sendable, CustomStringConverti
             "checkpoint format version '\(found)' is not supported (this rmtl reads version \(supported))"
         case .dataFingerprint(let found, let expected):
             "checkpoint was trained on data with fingerprint \(found), but the loaded data has \(expected)"
+        case .checkpointDigest(let found, let stored):
+            "checkpoint is corrupted: its contents hash to \(found), but it was written with content_digest \(stored)"
         case .missingTensor(let name): "no tensor named '\(name)'"
         case .wrongDType(let tensor, let expected, let found):
             "tensor '\(tensor)' is \(found), expected \(expected)"
@@ -140,6 +143,8 @@ public struct SafetensorsError: Error, Equatable, Sendable, CustomStringConverti
         case .notACheckpoint: "restore only files written by rmtl's save"
         case .checkpointVersion:
             "the checkpoint comes from another rmtl version; re-run the script that trained it to rebuild it"
+        case .checkpointDigest:
+            "the file was damaged after it was written (disk, copy or edit); use another copy or save it again"
         case .dataFingerprint:
             "load the data set the checkpoint was trained on, or retrain on this one"
         case .unknownDType:

@@ -1,7 +1,7 @@
 import Foundation
 import RMTL
 
-// MARK: - actor, critic, train, eval, save, restore, show model
+// MARK: - actor, critic, train, eval, show model (save and restore: Workspace+Checkpoint.swift)
 //
 // The engine's models, trainer, RL critics and metrics plug in here. Training methods poll
 // `Interrupt.check()` between batches (the trainer drops the half-finished epoch), feed `progress`
@@ -159,72 +159,6 @@ extension Workspace {
                                 tasks: model.evaluate(on: data))
         store(result)
         emit(.table(resultTable([result])))
-    }
-
-    /// What `save` records besides the tensors (the checkpoint's `config`, as JSON).
-    struct SavedState: Codable {
-        var model: ModelConfig
-        var actor: ActorSettings
-        var seed: UInt64
-        var isTrained: Bool
-    }
-
-    /// `save "file"`: the actor's weights (`actor.<state_dict name>`), its configuration and settings,
-    /// the random generator's state and the data fingerprint, in the safetensors checkpoint format,
-    /// written atomically. The critics and replay buffer are not saved yet.
-    public func save(to path: String) throws {
-        guard let model = actor, let settings = actorSettings, let config = model.modelConfig, let fingerprint = dataFingerprint else {
-            throw WorkspaceError.failed("nothing to save: build an actor over split data first")
-        }
-        var tensors: [String: TensorData] = ["rng": rng.stateTensor]
-        for (name, shape, values) in model.tensors() { tensors["actor." + name] = TensorData(shape: shape, floats: values) }
-        let state = SavedState(model: config, actor: settings, seed: seed, isTrained: isActorTrained)
-        let json = String(decoding: try JSONEncoder().encode(state), as: UTF8.self)
-        do {
-            try Checkpoint(tensors: tensors, dataFingerprint: fingerprint, config: json, extra: ["rmtl_version": rmtlVersion]).write(to: path)
-        } catch {
-            throw WorkspaceError.rejected(error.description, hint: "check the folder exists and is writable")
-        }
-        say("saved the \(config.kind.displayName) actor (\(model.parameterCount) parameters) and the random state to \(path)"
-            + (agent != nil ? "; the critics and replay buffer are not saved yet ('critic' rebuilds them)" : ""))
-    }
-
-    /// `restore "file"`: the actor and random state of a `save`, over the same data (its fingerprint
-    /// must match the loaded split), so the script continues exactly as if it had not stopped.
-    public func restore(from path: String) throws {
-        guard splits != nil, let fingerprint = dataFingerprint else {
-            throw WorkspaceError.failed("load and split the data the checkpoint was trained on first")
-        }
-        let checkpoint: Checkpoint
-        do { checkpoint = try Checkpoint.read(path: path, expectedFingerprint: fingerprint) } catch {
-            throw WorkspaceError.rejected("\(path): \(error.message)", hint: error.hint)
-        }
-        guard let state = try? JSONDecoder().decode(SavedState.self, from: Data(checkpoint.config.utf8)) else {
-            throw WorkspaceError.rejected("\(path): the checkpoint's configuration is unreadable", hint: "write it again with 'save'")
-        }
-        guard let restoredRNG = checkpoint.tensors["rng"].flatMap(RandomGenerator.init(stateTensor:)) else {
-            throw WorkspaceError.rejected("\(path): no random-generator state (tensor 'rng')", hint: "write it again with 'save'")
-        }
-        var unused = RandomGenerator(seed: 0)
-        let model: TrainableModel
-        do { model = try TrainableModel(state.model, batchCapacity: 2048, threads: threads, rng: &unused) } catch {
-            throw WorkspaceError.failed("\(path): \(error)")
-        }
-        for slot in model.layout.slots {
-            guard let tensor = checkpoint.tensors["actor." + slot.name], tensor.shape == slot.shape, let values = tensor.floats else {
-                throw WorkspaceError.rejected("\(path): tensor 'actor.\(slot.name)' is missing or not F32 \(slot.shape)",
-                                              hint: "the file does not match its own configuration; write it again with 'save'")
-            }
-            try model.setTensor(slot.name, values)
-        }
-        actor = model
-        actorSettings = state.actor
-        isActorTrained = state.isTrained
-        seed = state.seed
-        rng = restoredRNG
-        agent = nil
-        isCriticTrained = false
-        say("restored the \(state.model.kind.displayName) actor (\(model.parameterCount) parameters) and the random state from \(path)")
     }
 
     /// `show model`.

@@ -34,11 +34,21 @@ extension StorageTests {
             var foreign = good
             foreign.metadata = ["format": "pt"]
             var future = good
-            future.metadata["format_version"] = "2"
+            future.metadata["format_version"] = "3"
+            var flipped = good        // one bit of tensor data changed after writing
+            let weight = try #require(good.tensors["actor.tower.0.mlp.0.weight"])
+            var bytes = weight.bytes
+            bytes[5] ^= 0x10
+            flipped.tensors["actor.tower.0.mlp.0.weight"] = TensorData(dtype: .f32, shape: [2, 2], bytes: bytes)
+            var edited = good         // a metadata value changed after writing
+            edited.metadata["config"] = #"{"model":"esmm"}"#
+            let digest = good.metadata["content_digest"]!
             let cases: [(SafetensorsFile, String?, String)] = [
                 (foreign, nil, "not an rmtl checkpoint: __metadata__ format is 'pt'"),
                 (SafetensorsFile(), nil, "not an rmtl checkpoint: __metadata__ has no 'format' entry"),
-                (future, nil, "checkpoint format version '2' is not supported (this rmtl reads version 1)"),
+                (future, nil, "checkpoint format version '3' is not supported (this rmtl reads version 2)"),
+                (flipped, "ab12", "checkpoint is corrupted: its contents hash to \(Checkpoint.digest(metadata: flipped.metadata, tensors: flipped.tensors)), but it was written with content_digest \(digest)"),
+                (edited, "ab12", "checkpoint is corrupted: its contents hash to \(Checkpoint.digest(metadata: edited.metadata, tensors: edited.tensors)), but it was written with content_digest \(digest)"),
                 (
                     good, "ffff",
                     "checkpoint was trained on data with fingerprint ab12, but the loaded data has ffff"
@@ -53,6 +63,27 @@ extension StorageTests {
             #expect(throws: Never.self) {
                 try Checkpoint.make(from: good, path: "run.ckpt", expectedFingerprint: "ab12")
             }
+        }
+
+        /// Every single-bit flip anywhere in a checkpoint (length prefix, header, padding, tensor
+        /// data) and every truncation is refused: by the safetensors checks or by the content digest.
+        @Test func refusesEveryFlippedBitAndEveryTruncation() throws {
+            let bytes = Self.sample(rng: RandomGenerator(seed: 3)).file.encoded()
+            func accepted(_ b: [UInt8]) -> Bool {
+                (try? Checkpoint.make(from: SafetensorsFile.decode(b, path: "run.ckpt"), path: "run.ckpt")) != nil
+            }
+            #expect(accepted(bytes))
+            var acceptedFlips: [String] = []
+            for i in bytes.indices {
+                for bit in 0..<8 {
+                    var b = bytes
+                    b[i] ^= UInt8(1) << UInt8(bit)
+                    if accepted(b) { acceptedFlips.append("byte \(i) bit \(bit)") }
+                }
+            }
+            #expect(acceptedFlips.isEmpty, "accepted: \(acceptedFlips.prefix(10))")
+            let acceptedCuts = (0..<bytes.count).filter { accepted(Array(bytes.prefix($0))) }
+            #expect(acceptedCuts.isEmpty, "accepted truncations to \(acceptedCuts.prefix(10)) bytes")
         }
 
         @Test func refusesRandomStateOfWrongShape() {
