@@ -184,6 +184,7 @@ extension Workspace {
         } catch {
             throw WorkspaceError.rejected(error.description, hint: "check the folder exists and is writable")
         }
+        recorder?.artifactWritten(kind: "checkpoint", path: path)
         say("saved the \(config.kind.displayName) actor (\(model.parameterCount) parameters) and the random state to \(path)"
             + (agent != nil ? "; the critics and replay buffer are not saved yet ('critic' rebuilds them)" : ""))
     }

@@ -32,14 +32,9 @@ extension Workspace {
     /// `compare A B …`: one column per name. A name that is a group of several results shows
     /// mean ± std (n); every column after the first also shows the two-sided Welch t-test p-value
     /// against the first when both have at least 2 results.
-    public func compare(_ names: [(base: String, index: String?)], metrics: [String]) throws {
+    public func compare(_ names: [ResultReference], metrics: [String]) throws {
         var groups: [(String, [EvalResult])] = []
-        for n in names {
-            let rs = results(named: n.base, index: n.index)
-            let label = n.index.map { "\(n.base)[\($0)]" } ?? n.base
-            guard !rs.isEmpty else { throw WorkspaceError.failed("no result named '\(label)'") }
-            groups.append((label, rs))
-        }
+        for n in names { groups.append(try resolve(n)) }
         let tasks = Workspace.taskOrder(groups.flatMap(\.1))
         var rows: [[String]] = []
         for task in tasks {
@@ -92,7 +87,7 @@ extension Workspace {
         let rs = results(named: base, index: index)
         guard !rs.isEmpty else { throw WorkspaceError.failed("no result named '\(base)'") }
         emit(.table(resultTable(rs)))
-        if rs.count > 1 { try compare([(base, index)], metrics: metricNames) }
+        if rs.count > 1 { try compare([ResultReference(base: base, index: index)], metrics: metricNames) }
     }
 
     func resultTable(_ rs: [EvalResult]) -> Table {
@@ -195,6 +190,7 @@ extension Workspace {
         let data: Data
         do { data = try encoder.encode(makeExport()) } catch { throw WorkspaceError.failed("cannot encode results: \(error)") }
         try Workspace.writeAtomically(data, to: path)
+        recorder?.artifactWritten(kind: "results", path: path)
         say("wrote \(results.count) result\(results.count == 1 ? "" : "s") to \(path)")
     }
 
