@@ -65,6 +65,13 @@ public final class RunRegistry: Sendable {
                 attempt += 1
                 usleep(50_000)
             } catch {
+                // Two processes creating the same file can both start the first migration; the
+                // loser's CREATE TABLE fails and rolls back. The winner's schema is then complete.
+                if let queue = try? DatabaseQueue(path: path, configuration: config),
+                   (try? queue.read({ try RunRegistry.migrator.hasCompletedMigrations($0) })) == true {
+                    opened = queue
+                    continue
+                }
                 throw RegistryError("cannot open the run registry \(path): \(RunRegistry.describe(error))",
                                     hint: "set RMTL_REGISTRY or --registry to another file, or run with --no-registry")
             }
