@@ -204,6 +204,39 @@ func squeezed(_ lines: [String]) -> [String] {
         #expect(off.diagnostics.first?.contains("error: the run registry is off") == true, "\(off.diagnostics)")
     }
 
+    @Test func aTrainedModelsResultKeepsModelDataFingerprintAndConfig() throws {
+        let path = temporaryRegistry("trained")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rmtl-reg-\(getpid())-rr").path
+        let s = try recordingSession(path)
+        s.session.run(source: """
+            seed 11
+            generate retailrocket "\(dir)" events=4000 seed=3
+            load retailrocket "\(dir)"
+            sessionize gap=30m
+            split time 0.6 0.2 0.2
+            actor esmm embed=4 bottom=[8] tower=[4]
+            train actor epochs=1 batch=256
+            eval test as esmm
+            """, file: "trained.rmtl", mode: .run)
+        #expect(s.diagnostics.isEmpty, "\(s.diagnostics)")
+        let registry = try RunRegistry(path: path)
+        let run = try #require(try registry.run(1))
+        let stored = try #require(run.results.first)
+        let live = try #require(s.session.workspace.results.first)
+        #expect(stored.result == live, "metrics, rows and positives come back exactly")
+        #expect(stored.result.model == "esmm")
+        #expect(stored.result.seed == 11)
+        #expect(stored.result.tasks.allSatisfy { ($0.rows ?? 0) > 0 && $0.positives != nil })
+        #expect(stored.dataFingerprint != nil)
+        #expect(stored.dataFingerprint == s.session.workspace.dataFingerprint)
+        #expect(stored.dataSource == s.session.workspace.dataSource)
+        for key in ["\"actor\"", "\"embedDim\":4", "\"training\"", "\"epochs\":1", "\"batchSize\":256"] {
+            #expect(stored.configJSON.contains(key), "missing \(key) in \(stored.configJSON)")
+        }
+        #expect(run.artifacts.map(\.kind) == ["data"])
+        #expect(run.summary.status == "running", "not finished yet: this process is alive")
+    }
+
     @Test func locationComesFromOptionEnvironmentOrDefault() {
         #expect(RegistryLocation.resolve(option: nil, disabled: false, environment: [:]) == ".rmtl/runs.sqlite")
         #expect(RegistryLocation.resolve(option: nil, disabled: false, environment: ["RMTL_REGISTRY": "/x.db"]) == "/x.db")
@@ -272,10 +305,19 @@ func squeezed(_ lines: [String]) -> [String] {
         #expect(missing.status != 0)
         #expect(missing.stderr.contains("no run 9 in \(registry)"))
 
+        // Ctrl-C: interrupted, with the place
+        let sleeper = CLI.script("reg-sleep.rmtl", "record result as z ctr=[0.6, 0.5, 0.4]\nsleep 30\n")
+        let interrupted = try CLI.run(["run", sleeper], environment: ["RMTL_REGISTRY": registry], interruptAfter: 0.7)
+        #expect(interrupted.status == 130)
+        let third = try #require(try RunRegistry(path: registry).run(3))
+        #expect(third.summary.status == "interrupted")
+        #expect(third.summary.results == ["z"])
+        #expect(third.error?.contains("reg-sleep.rmtl:2:1") == true, "\(third.error ?? "nil")")
+
         // the prompt is one run; its script is the entries that ran
         let prompt = try CLI.run([], stdin: "record result as a ctr=[0.6, 0.5, 0.4]\nshow 2\n", environment: ["RMTL_REGISTRY": registry])
         #expect(prompt.status == 0, "\(prompt.stderr)")
-        let promptRun = try CLI.run(["runs", "--show", "3", "--registry", registry])
+        let promptRun = try CLI.run(["runs", "--show", "4", "--registry", registry])
         #expect(promptRun.stdout.contains("<prompt>"))
         #expect(promptRun.stdout.contains("  record result as a ctr=[0.6, 0.5, 0.4]\n  show 2"), "\(promptRun.stdout)")
     }
