@@ -53,6 +53,14 @@ struct Runs: ParsableCommand {
     }
 
     func run() throws {
+        // listing never creates a registry
+        if let path = registryOptions.path, !FileManager.default.fileExists(atPath: path) {
+            if let show {
+                printError("error: no run \(show) in \(path)\nhint: no run has been recorded here yet")
+                throw ExitCode(65)
+            }
+            return printLine("no runs recorded in \(path) yet")
+        }
         let registry = try registryOptions.open()
         let session = Session(write: printLine, writeError: printDiagnostic)
         session.workspace.registry = registry

@@ -276,6 +276,11 @@ func squeezed(_ lines: [String]) -> [String] {
 
     @Test func runRecordsScriptSettingsArtifactsAndListsFromTheCLI() throws {
         let registry = temporaryRegistry("cli")
+        // listing an empty place says so and creates nothing
+        let empty = try CLI.run(["runs", "--registry", registry])
+        #expect(empty.status == 0)
+        #expect(empty.stdout == "no runs recorded in \(registry) yet\n")
+        #expect(!FileManager.default.fileExists(atPath: registry))
         let script = CLI.script("reg-cli.rmtl", "let n = 1\nrecord result as esmm ctr=[0.71, 0.4, 0.3]\nshow $n\n")
         let results = CLI.temporaryPath("reg-cli.json")
         let r = try CLI.run(["run", script, "--set", "n=3", "--results", results], environment: ["RMTL_REGISTRY": registry])
