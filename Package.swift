@@ -20,6 +20,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // C libraries, installed by scripts/setup (apt-get).
@@ -32,7 +33,12 @@ let package = Package(
             dependencies: ["CBLAS", .product(name: "Numerics", package: "swift-numerics")],
             swiftSettings: speed),
         // The .rmtl language: lexer, parser, checker, interpreter, reports.
-        .target(name: "RMTLScript", dependencies: ["RMTL"], swiftSettings: speed),
+        // The run registry lives here too (GRDB over the system SQLite, scripts/setup installs it);
+        // the engine `RMTL` does not depend on it.
+        .target(
+            name: "RMTLScript",
+            dependencies: ["RMTL", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: speed),
         // The `rmtl` executable: command line and the readline prompt.
         .executableTarget(
             name: "RMTLCLI",

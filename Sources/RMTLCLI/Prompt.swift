@@ -8,18 +8,30 @@ import RMTLScript
 enum Prompt {
     /// Runs until end of input or `quit`; returns the exit status (0, or the worst error's code
     /// for piped input).
-    static func main() -> Int32 {
+    static func main(registry: RegistryOptions) -> Int32 {
         InterruptHandler.install()
         let interactive = isatty(STDIN_FILENO) != 0
         let stdoutIsTerminal = isatty(STDOUT_FILENO) != 0
+        var worst: Int32 = 0
         let session = Session(
             progress: ProgressReporter(isTerminal: stdoutIsTerminal, write: printRaw),
             write: printLine, writeError: printDiagnostic)
+        registry.attach(to: session)
+        // The session is one run, begun by its first entry that runs; its script is the entries run.
+        session.willExecute = { file in
+            guard let recorder = session.workspace.recorder else { return }
+            recorder.begin(RunRegistry.RunStart(kind: "prompt", scriptPath: nil, scriptText: "",
+                                                commandLine: ["rmtl"] + CommandLine.arguments.dropFirst()))
+            recorder.appendScript(String(decoding: file.bytes, as: UTF8.self))
+        }
+        defer {
+            session.workspace.recorder?.finish(status: worst == 0 ? "finished" : worst == 130 ? "interrupted" : "failed",
+                                               error: worst == 0 || worst == 130 ? nil : "exit status \(worst)")
+        }
         var reader: LineReader = interactive
             ? ReadlineReader(historyPath: ReadlineReader.defaultHistoryPath()) : StandardInputReader()
         if interactive { printLine("rmtl \(rmtlVersion). Type 'help' for commands, Ctrl-D to leave.") }
         var buffer = ""
-        var worst: Int32 = 0
         var entry = 0
         while true {
             Interrupt.clear()

@@ -10,10 +10,12 @@ struct RMTLCommand: ParsableCommand {
         abstract: "Multi-task recommendation with reinforcement learning (RMTL, WWW 2023), in Swift.",
         discussion: "With no subcommand, rmtl opens the prompt (or runs standard input as a script when it is not a terminal).",
         version: rmtlVersion,
-        subcommands: [Run.self, Check.self, Bench.self])
+        subcommands: [Run.self, Check.self, Bench.self, Runs.self])
+
+    @OptionGroup var registryOptions: RegistryOptions
 
     func run() throws {
-        let code = Prompt.main()
+        let code = Prompt.main(registry: registryOptions)
         if code != 0 { throw ExitCode(code) }
     }
 }

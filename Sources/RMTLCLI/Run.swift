@@ -23,6 +23,8 @@ struct Run: ParsableCommand {
     @Option(help: ArgumentHelp("Write every named result as JSON here.", valueName: "out.json"))
     var results: String?
 
+    @OptionGroup var registryOptions: RegistryOptions
+
     func validate() throws {
         for a in assignments {
             guard let eq = a.firstIndex(of: "="), eq != a.startIndex,
@@ -45,7 +47,19 @@ struct Run: ParsableCommand {
                 throw ExitCode(64)
             }
         }
+        registryOptions.attach(to: session)
+        let settings = Dictionary(assignments.map { a in
+            let eq = a.firstIndex(of: "=")!
+            return (String(a[..<eq]), String(a[a.index(after: eq)...]))
+        }, uniquingKeysWith: { $1 })
+        session.workspace.recorder?.begin(RunRegistry.RunStart(
+            kind: "run", scriptPath: file, scriptText: String(decoding: source.bytes, as: UTF8.self),
+            commandLine: ["rmtl"] + CommandLine.arguments.dropFirst(), settings: settings))
         var outcome = session.run(file: source, mode: .run)
+        defer {
+            let (status, error) = Session.registryStatus(outcome)
+            session.workspace.recorder?.finish(status: status, error: error)
+        }
         let ran = outcome.status != .staticErrors
         if ran, let results {
             do { try session.workspace.exportResults(to: results) } catch {
@@ -56,7 +70,7 @@ struct Run: ParsableCommand {
         if ran, let report {
             do { try session.writeReport(to: report) } catch {
                 printError("\(report): error: cannot write the report")
-                if outcome.status == .ok { throw ExitCode(74) }
+                if outcome.status == .ok { outcome.status = .runtimeError; outcome.errors = []; throw ExitCode(74) }
             }
         }
         if outcome.status == .runtimeError, outcome.errors.isEmpty { throw ExitCode(74) }

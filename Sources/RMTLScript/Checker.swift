@@ -273,6 +273,14 @@ public struct Checker {
                                             allowed: "fractions that sum to 1", at: at))
                 }
             }
+        case "show":
+            let isRun: Bool = { if case .word("run", _) = b.values["what"] { return true } else { return false } }()
+            if isRun, b.values["id"] == nil {
+                report(.missingArgument(command: "show run", argument: "the run's number, as in 'show run 12'",
+                                        at: b.syntax.range))
+            } else if !isRun, let id = b.values["id"] {
+                report(.tooManyArguments(command: "show", at: id.range))
+            }
         case "sessionize":
             if let gap = b.values["gap"], let by = b.values["by"] {
                 report(.invalidUse("give 'gap=' or 'by=', not both", at: gap.range.union(by.range)))
@@ -318,6 +326,10 @@ public struct Checker {
     // MARK: - Values
 
     mutating func checkValue(_ e: Expr, _ p: ParamSpec, command: String) {
+        if case .runResult(_, let name, _) = e {
+            if p.type == .result { _ = typeOf(name, resultNameContext: true) } else { report(Checker.runResultMisused(e)) }
+            return
+        }
         let found = typeOf(e, resultNameContext: p.type == .newResult || p.type == .result || p.type == .any)
         func wrong() {
             report(.wrongType(argument: p.name, expected: p.type.summary, found: found.summary, at: e.range))
@@ -472,6 +484,9 @@ public struct Checker {
         case .pair(_, let v, _):
             _ = typeOf(v)
             return .unknown
+        case .runResult:
+            report(Checker.runResultMisused(e))
+            return .unknown
         case .negate(let inner, _):
             let t = typeOf(inner)
             if t != .number, t != .duration, t != .unknown {
@@ -497,6 +512,11 @@ public struct Checker {
             if ta == .duration || tb == .duration { return .duration }
             return ta == .unknown || tb == .unknown ? .unknown : .number
         }
+    }
+
+    /// `@12.esmm` anywhere but a result argument (`compare`).
+    static func runResultMisused(_ e: Expr) -> ScriptError {
+        .invalidUse("a past run's result such as \(e.range.text) can only be given to 'compare'", at: e.range)
     }
 
     /// `RESULT.TASK.METRIC`, e.g. `esmm.ctr.auc` or `esmm[1].ctr.auc`.

@@ -120,7 +120,7 @@ public let modelNames = ["single", "sharedbottom", "esmm", "omoe", "mmoe", "ple"
 /// Per-task metrics stored in a result, in report order.
 public let metricNames = ["auc", "logloss", "slogloss"]
 /// Words `show` accepts besides variable and result names.
-public let showTopics = ["data", "model", "results", "variables", "history", "config"]
+public let showTopics = ["data", "model", "results", "variables", "history", "config", "run"]
 /// Statements that are not commands.
 public let keywords = ["let", "for", "if", "include", "assert"]
 
@@ -182,8 +182,10 @@ public let commandTable: [CommandSpec] = [
     ], needs: [.data], produces: [.splits], summary: "Split into train/val/test (fractions sum to 1); encoders are fit on train."),
     CommandSpec(verb: "show", params: [
         ParamSpec("what", .any, default: .word("results"), positional: true,
-                  "data, model, results, variables, history, config, a result, a variable or a value."),
-    ], needs: [], produces: [], summary: "Print a summary, a result table or a value."),
+                  "data, model, results, variables, history, config, run N, a result, a variable or a value."),
+        ParamSpec("id", .integer(min: 1), positional: true, "With 'run': the run's number ('runs' lists them)."),
+    ], needs: [], produces: [],
+        summary: "Print a summary, a result table, a value, or everything the registry holds about a past run."),
     CommandSpec(verb: "actor", params: [
         ParamSpec("model", .model, positional: true, required: true, "The multi-task model."),
         ParamSpec("embed", .integer(min: 1), default: n(128), "Embedding size per field."),
@@ -240,9 +242,17 @@ public let commandTable: [CommandSpec] = [
         ParamSpec("best", .resultList, "Mark the best of these columns per metric with †, e.g. the baselines."),
         ParamSpec("star", .resultList, "[[X, A, B], …]: mark X with * where it beats A and B at p < 0.05."),
         ParamSpec("markdown", .path, "Also write the table(s) to this Markdown file."),
-    ], variadic: ParamSpec("results", .result, positional: true, required: true, "Results or result groups."),
+    ], variadic: ParamSpec("results", .result, positional: true, required: true,
+                           "Results or result groups; @N.NAME is result NAME of past run N ('runs' lists them)."),
         needs: [], produces: [],
         summary: "Side-by-side table; over several seeds: mean ± std and a two-sided t-test (Welch, or paired by seed)."),
+    CommandSpec(verb: "runs", params: [
+        ParamSpec("last", .integer(min: 1), default: n(20), "Show at most this many runs, newest first."),
+        ParamSpec("script", .path, "Only runs whose script path contains this text (\"<prompt>\" for prompt sessions)."),
+        ParamSpec("status", .choice(RunRegistry.statuses), "Only runs with this status."),
+        ParamSpec("result", .any, "Only runs that stored a result of this name or group."),
+    ], needs: [], produces: [],
+        summary: "List past runs from the run registry (.rmtl/runs.sqlite): status, time, script, results."),
     CommandSpec(verb: "save", params: [
         ParamSpec("file", .path, positional: true, required: true, "Where to write the state.")],
         needs: [.actor], produces: [],

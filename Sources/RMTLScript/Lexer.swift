@@ -111,6 +111,15 @@ public struct Lexer {
                     emit(.invalid, from: start)
                     errors.append(.missingVariableName(at: range(start, i)))
                 }
+            case 0x40:  // '@' digits: a past run (`@12.esmm`)
+                i += 1
+                if let c = peek(), Lexer.isDigit(c) {
+                    while let c = peek(), Lexer.isDigit(c) { i += 1 }
+                    emit(.runReference, from: start)
+                } else {
+                    emit(.invalid, from: start)
+                    errors.append(.expected("a run number after '@', as in @12.esmm", found: "'@'", at: range(start, i)))
+                }
             case 0x30...0x39:
                 lexNumber()
             case _ where Lexer.isWordStart(b):

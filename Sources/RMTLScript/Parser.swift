@@ -74,7 +74,7 @@ public struct Parser {
 
     private func describe(_ t: Token) -> String {
         switch t.kind {
-        case .word, .number, .variable: return "'\(text(t))'"
+        case .word, .number, .variable, .runReference: return "'\(text(t))'"
         case .string: return "a string"
         default: return t.kind.spelling
         }
@@ -403,6 +403,7 @@ public struct Parser {
 
     // primary := NUMBER | STRING | VARIABLE | name | list | '(' expr ')' | '-' primary
     // name    := WORD [ '[' expr ']' ] { '.' WORD }        (no spaces inside)
+    // runres  := '@' DIGITS '.' WORD [ '[' expr ']' ]       (a past run's result, no spaces inside)
     private mutating func parsePrimary() throws(Abort) -> Expr {
         let t = current
         switch t.kind {
@@ -440,6 +441,8 @@ public struct Parser {
             return try parseList()
         case .word:
             return try parseName()
+        case .runReference:
+            return try parseRunResult()
         case .invalid:
             throw Abort()  // the lexer reported it
         case .newline where openBrackets > 0 && restIsBlank, .endOfFile where openBrackets > 0:
@@ -447,6 +450,23 @@ public struct Parser {
         default:
             throw fail(.expected("a value", found: describe(t), at: position(t)))
         }
+    }
+
+    /// `@12.esmm` or `@12.esmm[3]`: result `esmm` of run 12 in the registry.
+    private mutating func parseRunResult() throws(Abort) -> Expr {
+        let t = advance()
+        let digits = text(t).dropFirst()
+        guard let run = Int64(digits) else { throw fail(.numberOutOfRange(at: range(t))) }
+        guard current.kind == .dot, !current.spaceBefore, peekKind(1) == .word, !tokens[p + 1].spaceBefore else {
+            let at = current.kind == .dot ? position(tokens[p + 1]) : position(current)
+            throw fail(.expected("a result name after '\(text(t)).', as in \(text(t)).esmm", found: describe(current.kind == .dot ? tokens[p + 1] : current), at: at))
+        }
+        advance()
+        let name = try parseName()
+        if case .path(let base, _, let r) = name {
+            throw fail(.invalidUse("a past run's result can be compared ('compare \(text(t)).\(base.range.text)'), not read as RESULT.TASK.METRIC", at: r))
+        }
+        return .runResult(run: run, name, range(t).union(name.range))
     }
 
     private mutating func parseName() throws(Abort) -> Expr {

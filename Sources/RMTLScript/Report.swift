@@ -8,6 +8,7 @@ extension Session {
         do { try Data(html.utf8).write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
             throw WorkspaceError.io("write", path: path)
         }
+        workspace.recorder?.artifactWritten(kind: "report", path: path)
         write("wrote report to \(path) (\(transcript.count) entries)")
     }
 

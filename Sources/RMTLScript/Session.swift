@@ -54,6 +54,9 @@ public final class Session {
     public var write: (String) -> Void
     /// Prints a diagnostic.
     public var writeError: (String) -> Void
+    /// Called with the input of each `run` that passed checking, just before it executes (the
+    /// prompt records its entries into the run registry here).
+    public var willExecute: ((SourceFile) -> Void)?
 
     private var currentOutput: [OutputItem] = []
     private var recording = false
@@ -158,6 +161,7 @@ public final class Session {
         let all = loadErrors + checker.errors
         if !all.isEmpty { return report(Session.ordered(all), .staticErrors) }
         if mode == .check { return Outcome(status: .ok, errors: []) }
+        willExecute?(file)
         return execute(statements)
     }
 
@@ -329,6 +333,7 @@ public final class Session {
             return .number(try resultValue(base, members, r))
         case .list(let items, _): return .list(try items.map(evaluate))
         case .pair(let name, let v, _): return .pair(name.text, try evaluate(v))
+        case .runResult: throw Checker.runResultMisused(e)
         case .negate(let inner, let r):
             switch try evaluate(inner) {
             case .number(let v): return .number(-v)

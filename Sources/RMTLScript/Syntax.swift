@@ -33,12 +33,15 @@ public indirect enum Expr: Sendable, Equatable {
     case pair(Name, Expr, SourceRange)
     case negate(Expr, SourceRange)
     case binary(BinaryOperator, Expr, Expr, SourceRange)
+    /// `@12.esmm`, `@12.esmm[3]`: a result of a past run in the registry (run id, then a `.word`
+    /// or `.indexed` result name).
+    case runResult(run: Int64, Expr, SourceRange)
 
     public var range: SourceRange {
         switch self {
         case .number(_, _, let r), .string(_, let r), .word(_, let r), .variable(_, let r),
             .indexed(_, _, let r), .path(_, _, let r), .list(_, let r), .pair(_, _, let r),
-            .negate(_, let r), .binary(_, _, _, let r):
+            .negate(_, let r), .binary(_, _, _, let r), .runResult(_, _, let r):
             return r
         }
     }

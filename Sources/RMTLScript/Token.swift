@@ -3,6 +3,8 @@
 /// reported by the lexer) makes the parser drop its statement without a second error.
 public enum TokenKind: UInt8, Sendable, Equatable {
     case word, number, string, variable
+    /// `@12`: a past run in the registry (`compare esmm @12.esmm`).
+    case runReference
     case leftBracket, rightBracket, leftBrace, rightBrace, leftParen, rightParen
     case comma, equals, dot, plus, minus, star, slash
     case less, lessEqual, greater, greaterEqual, equalEqual, bangEqual
@@ -20,6 +22,7 @@ public enum TokenKind: UInt8, Sendable, Equatable {
         case .number: return "a number"
         case .string: return "a string"
         case .variable: return "a variable"
+        case .runReference: return "a run reference"
         case .leftBracket: return "'['"
         case .rightBracket: return "']'"
         case .leftBrace: return "'{'"

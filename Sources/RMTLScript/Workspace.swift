@@ -69,7 +69,7 @@ public final class Workspace {
     public var threads: Int = ProcessInfo.processInfo.activeProcessorCount
     /// The loaded data: raw table, sessions and (after `split`) encoders; nil before `load`.
     public var data: DataPipeline?
-    public var splits: DatasetSplits?
+    public var splits: DatasetSplits? { didSet { fingerprintCache = nil } }
     /// Where the data came from (`load` arguments), for summaries and exports.
     public var dataSource: String?
     public var actorSettings: ActorSettings?
@@ -88,6 +88,18 @@ public final class Workspace {
     public var history: [EpochRecord] = []
     /// Settings in the order they were made, for exports and reports (`name` → value text).
     public private(set) var config: [(String, String)] = []
+
+    /// The run registry (`runs`, `show run`, `compare @N.NAME`); nil when it is off.
+    public var registry: RunRegistry?
+    /// Records this run's results and files into the registry; nil when not recording.
+    public var recorder: RunRecorder?
+    private var fingerprintCache: String?
+
+    /// `dataFingerprint`, computed once per split (it reads every value).
+    public var cachedDataFingerprint: String? {
+        if fingerprintCache == nil { fingerprintCache = dataFingerprint }
+        return fingerprintCache
+    }
 
     /// Receives command output (text, tables, charts).
     public var emit: (OutputItem) -> Void
@@ -147,6 +159,7 @@ public final class Workspace {
     /// Stores `result` under its name, replacing an earlier one of the same name in place.
     public func store(_ result: EvalResult) {
         if let i = results.firstIndex(where: { $0.name == result.name }) { results[i] = result } else { results.append(result) }
+        recorder?.resultStored(result, workspace: self)
     }
 
     /// Result group names (bases) in first-stored order.

@@ -27,6 +27,7 @@ enum CLI {
         var env = ProcessInfo.processInfo.environment
         env["RMTL_STDLIB"] = Fixtures.stdlib
         env["RMTL_HISTORY"] = temporaryPath("history")
+        env["RMTL_REGISTRY"] = temporaryPath("runs.sqlite")  // never the working folder's .rmtl/
         for (k, v) in environment { env[k] = v }
         p.environment = env
         if let directory { p.currentDirectoryURL = URL(fileURLWithPath: directory) }

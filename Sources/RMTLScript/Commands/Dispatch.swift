@@ -63,13 +63,7 @@ extension Session {
             let r = try a.result("as")!
             try w.evaluate(split: try a.word("split")!, base: r.base, index: r.index)
         case "compare":
-            let names = try b.rest.map { e -> (base: String, index: String?) in
-                let v = try evaluate(e)
-                guard let r = Arguments.resultName(v) else {
-                    throw ScriptError.wrongType(argument: "results", expected: "a result name", found: v.typeName, at: e.range)
-                }
-                return r
-            }
+            let names = try b.rest.map(resultReference)
             let metric = try a.word("metric")!
             var options = Workspace.CompareOptions()
             options.paired = try a.word("test")! == "paired"
@@ -77,6 +71,9 @@ extension Session {
             options.star = try a.resultNames("star") ?? []
             options.markdownPath = try a.string("markdown")
             try w.compare(names, metrics: metric == "all" ? metricNames : [metric], options: options)
+        case "runs":
+            try w.listRuns(RunRegistry.Filter(last: try a.integer("last"), script: try a.string("script"),
+                                              status: try a.word("status"), result: try a.value("result")?.text))
         case "save": try w.save(to: try a.string("file")!)
         case "restore": try w.restore(from: try a.string("file")!)
         case "export results": try w.exportResults(to: try a.string("file")!)
@@ -148,6 +145,7 @@ extension Session {
                      r.q.map { String(format: "%.4f", $0) } ?? "-"]
                 }
                 return w.emit(.table(Table(header: ["phase", "epoch", "loss", "AUC", "Q"], rows: rows, rightAligned: [1, 2, 4])))
+            case "run": return try w.showRun(Int64(try a.integer("id")!))
             case "config":
                 var rows = [["seed", String(w.seed)], ["threads", String(w.threads)]]
                 rows += w.config.filter { $0.0 != "seed" && $0.0 != "threads" }.map { [$0.0, $0.1] }
@@ -166,5 +164,26 @@ extension Session {
     static func showText(_ v: Value) -> String {
         if case .string(let s) = v { return s }
         return v.description
+    }
+}
+
+extension Session {
+    /// A `compare` argument as a reference: `esmm`, `esmm[$s]`, or `@12.esmm` (checked against the
+    /// registry here, so a bad run or name is reported at the argument).
+    func resultReference(_ e: Expr) throws -> ResultReference {
+        var run: Int64?
+        var nameExpr = e
+        if case .runResult(let id, let inner, _) = e { (run, nameExpr) = (id, inner) }
+        let v = try evaluate(nameExpr)
+        guard let r = Arguments.resultName(v) else {
+            throw ScriptError.wrongType(argument: "results", expected: "a result name", found: v.typeName, at: e.range)
+        }
+        let ref = ResultReference(base: r.base, index: r.index, run: run)
+        if run != nil {
+            do { _ = try workspace.resolve(ref) } catch let error as WorkspaceError {
+                throw Session.scriptError(error, command: "compare", at: e.range)
+            }
+        }
+        return ref
     }
 }

@@ -39,6 +39,7 @@ extension Workspace {
         let svg = SVGChart(title: title, xLabel: "epoch", yLabel: yLabel, series: series).render()
         if let file {
             try Workspace.writeAtomically(Data(svg.utf8), to: file)
+            recorder?.artifactWritten(kind: "chart", path: file)
         }
         emit(.chart(title: title, svg: svg))
         let points = series.map(\.points.count).reduce(0, +)

@@ -135,6 +135,7 @@ extension Workspace {
         } catch {
             throw WorkspaceError.rejected(error.description, hint: "check the folder exists and is writable")
         }
+        recorder?.artifactWritten(kind: "checkpoint", path: path)
         let what = agent.map { a in
             "; the \(a.critics.count) critic network(s), targets, optimiser moments and \(a.buffer.count) buffered transitions"
                 + (a.actorTarget != nil ? ", the target actor and its optimiser" : "")

@@ -10,6 +10,7 @@ extension Workspace {
     public func generateRetailRocket(directory: String, events: Int, seed: UInt64?) throws {
         let start = Date()
         try engineStep { try SyntheticRetailRocket.write(to: directory, events: events, seed: seed ?? self.seed) }
+        recorder?.artifactWritten(kind: "data", path: directory)
         say("wrote synthetic RetailRocket (\(events) events) to \(directory) in \(Value.formatElapsed(Date().timeIntervalSince(start)))")
     }
 

@@ -66,6 +66,7 @@ extension Workspace {
             model = try model.resized(batchCapacity: settings.batchSize)
             actor = model
         }
+        lastTraining = settings  // recorded with results and exports (it was never set before)
         let start = Date()
         var stepsDone = 0, epochsDone = 0
         let reports = try engineStep {

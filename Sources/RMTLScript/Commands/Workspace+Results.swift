@@ -48,20 +48,8 @@ extension Workspace {
     /// Table 1): one row per name, columns per task and metric, and a second table of the
     /// differences that `star` tests. A name that is a group of results repeated over seeds shows
     /// mean ± std (n).
-    public func compare(_ names: [(base: String, index: String?)], metrics: [String],
-                        options: CompareOptions = CompareOptions()) throws {
-        var groups: [(String, [EvalResult])] = []
-        for n in names {
-            let rs = results(named: n.base, index: n.index)
-            let label = n.index.map { "\(n.base)[\($0)]" } ?? n.base
-            guard !rs.isEmpty else { throw WorkspaceError.failed("no result named '\(label)'") }
-            groups.append((label, rs))
-        }
-        try compare(groups: groups, metrics: metrics, options: options)
-    }
-
-    /// `compare` over resolved groups (current results or past runs alike).
-    func compare(groups: [(String, [EvalResult])], metrics: [String], options: CompareOptions) throws {
+    public func compare(_ names: [ResultReference], metrics: [String], options: CompareOptions = CompareOptions()) throws {
+        let groups = try names.map(resolve)
         let comparison = try Comparison(groups: groups, metrics: metrics, options: options)
         let tables = groups.count > 3 ? comparison.byResult() : [comparison.byMetric()]
         for t in tables { emit(.table(t)) }
@@ -71,6 +59,7 @@ extension Workspace {
             let legend = comparison.legend()
             if !legend.isEmpty { text += "\n" + legend.joined(separator: "  \n") + "\n" }
             try Workspace.writeAtomically(Data(text.utf8), to: path)
+            recorder?.artifactWritten(kind: "table", path: path)
             say("wrote the comparison to \(path)")
         }
     }
@@ -105,7 +94,7 @@ extension Workspace {
         let rs = results(named: base, index: index)
         guard !rs.isEmpty else { throw WorkspaceError.failed("no result named '\(base)'") }
         emit(.table(resultTable(rs)))
-        if rs.count > 1 { try compare([(base, index)], metrics: metricNames) }
+        if rs.count > 1 { try compare([ResultReference(base: base, index: index)], metrics: metricNames) }
     }
 
     func resultTable(_ rs: [EvalResult]) -> Table {
@@ -208,6 +197,7 @@ extension Workspace {
         let data: Data
         do { data = try encoder.encode(makeExport()) } catch { throw WorkspaceError.failed("cannot encode results: \(error)") }
         try Workspace.writeAtomically(data, to: path)
+        recorder?.artifactWritten(kind: "results", path: path)
         say("wrote \(results.count) result\(results.count == 1 ? "" : "s") to \(path)")
     }
 
