@@ -49,6 +49,33 @@ import Testing
         #expect(straightResults.isEqual(resumedResults), "\(straightResults) vs \(resumedResults)")
     }
 
+    /// scripts/effect-sizes.rmtl runs its lambda=0 control as `restore` + `train actor`: that must be
+    /// the same fine-tuning, bit for bit, as `train rmtl lambda=0` from the same checkpoint.
+    @Test func lambdaZeroControlIsPlainFineTuning() throws {
+        let script = CLI.script("control.rmtl", Self.prelude + """
+            actor esmm embed=8 bottom=[16] tower=[8]
+            train actor epochs=2 batch=256
+            critic mode=paper episodes=400 alive_sample=256
+            train critic epochs=1 batch=256
+            save "\(Self.folder)/control.safetensors"
+            train rmtl lambda=0 epochs=2 batch=256
+            eval test as rmtl0
+            restore "\(Self.folder)/control.safetensors"
+            train actor epochs=2 batch=256
+            eval test as plain
+            restore "\(Self.folder)/control.safetensors"
+            train rmtl lambda=0.7 epochs=2 batch=256
+            eval test as rmtl7
+            """)
+        let r = try CLI.run(["run", script, "--results", "\(Self.folder)/control.json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let results = try Self.results("\(Self.folder)/control.json")
+        let metrics = results.compactMap { ($0 as? [String: Any])?["metrics"] as? NSDictionary }
+        #expect(metrics.count == 3)
+        #expect(metrics[0].isEqual(metrics[1]), "lambda=0 vs plain: \(metrics[0]) vs \(metrics[1])")
+        #expect(!metrics[0].isEqual(metrics[2]), "lambda=0.7 must differ from lambda=0, or the test proves nothing")
+    }
+
     /// The RL stage before the checkpoint: a trained actor, critics with a wrapped replay buffer
     /// (more warm-up transitions than `memory`), two critic epochs and one DDPG epoch whose actor
     /// steps start at once (`actor_after=0`), so the target actor and the actor's Adam exist too.
