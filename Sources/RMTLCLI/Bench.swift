@@ -51,7 +51,7 @@ struct Bench: ParsableCommand {
             """)
         if let executed = r.executedFlopsPerSample, let fraction = r.distinctStateFraction {
             print("executed         \(String(format: "%.1f", executed / 1e6)) MFLOP/sample (critic state GEMMs and actor once per " +
-                  "distinct state; \(String(format: "%.0f", 100 * fraction))% of rows distinct) = " +
+                  "distinct state, rank-one action part; \(String(format: "%.0f", 100 * fraction))% of rows distinct) = " +
                   "\(String(format: "%.1f", executed * r.samplesPerSecond / 1e9)) GFLOP/s executed")
         }
         if let bound = r.arithmeticBoundSeconds {

@@ -36,8 +36,11 @@ public final class Critic: ActionValueNetwork {
     // The distinct-state path of the bottom's first layer (see `forward`).
     let states: DistinctStates
     let stateProduct: Activation       // (cap, bottom[0]): state part of layer 0, per distinct state
-    let actionEmbedding: Activation, dActionEmbedding: Activation   // (cap, embedDim)
     let dStates: Activation            // (cap, bottom[0]): layer-0 gradient summed per distinct state
+    // The action part of layer 0 is rank one (the action layer is Linear(1, d)):
+    // action_layer(a)·W_aᵀ = a·(W_a·w)ᵀ + (W_a·b)ᵀ, so it costs O(bottom[0]) per row, not a GEMM.
+    let actionDirection: Activation, actionOffset: Activation    // (1, bottom[0]): W_a·w, W_a·b + b₀
+    let sumA: Activation, sumOne: Activation                      // (1, bottom[0]): Σ a·dy, Σ dy
 
     public init(_ c: CriticConfig, _ b: inout ModelBuilder) {
         config = c
@@ -54,9 +57,11 @@ public final class Critic: ActionValueNetwork {
         dAction = Activation(capacity: b.capacity, columns: 1)
         states = DistinctStates(capacity: b.capacity, fieldCount: c.cardinalities.count, numericCount: c.numericCount)
         stateProduct = Activation(capacity: b.capacity, columns: c.bottom[0])
-        actionEmbedding = Activation(capacity: b.capacity, columns: c.embedDim)
-        dActionEmbedding = Activation(capacity: b.capacity, columns: c.embedDim)
         dStates = Activation(capacity: b.capacity, columns: c.bottom[0])
+        actionDirection = Activation(capacity: 1, columns: c.bottom[0])
+        actionOffset = Activation(capacity: 1, columns: c.bottom[0])
+        sumA = Activation(capacity: 1, columns: c.bottom[0])
+        sumOne = Activation(capacity: 1, columns: c.bottom[0])
     }
 
     public var headCount: Int { 1 }
@@ -82,13 +87,21 @@ public final class Critic: ActionValueNetwork {
         let first = bottom.layers[0], w = first.weightMatrix, h0 = first.outputCount
         let ys = stateProduct.matrix(rows: u)
         gemm(e.columns(0, width), w.columns(0, width), transposeB: true, into: ys)
-        let ae = actionEmbedding.matrix(rows: rows)
-        action.forward(actions, into: ae)
+        let direction = actionDirection.buffer.base, offset = actionOffset.buffer.base
+        let aw = action.weight.value, ab = action.bias.value, b0 = first.bias.value
+        for i in 0..<h0 {
+            let wi = w.row(i) + width
+            var dw: Float = 0, db: Float = 0
+            for j in 0..<d { dw += wi[j] * aw[j]; db += wi[j] * ab[j] }
+            direction[i] = dw
+            offset[i] = db + b0[i]
+        }
         let y = bottom.firstPreactivation(rows: rows)
-        setRows(y, to: first.bias.value)
-        gemm(ae, w.columns(width, d), transposeB: true, into: y, beta: 1)
         let index = states.index
-        for r in 0..<rows { add(ys.row(Int(index[r])), into: y.row(r), h0) }
+        for r in 0..<rows {
+            let out = y.row(r), from = ys.row(Int(index[r])), a = actions[r, 0]
+            for i in 0..<h0 { out[i] = from[i] + (offset[i] + a * direction[i]) }
+        }
         let h = bottom.forwardFromFirstLayer(rows: rows, isTraining: isTraining, rng: &rng)
         let z = tower.forward(h, isTraining: isTraining, rng: &rng)
         let out = q.matrix(rows: batch.rows)
@@ -105,12 +118,33 @@ public final class Critic: ActionValueNetwork {
         let dy = bottom.backwardToFirstLayer(rows: rows, dOutput: dh)
         let d = config.embedDim, width = actionSlot, u = states.count
         let first = bottom.layers[0], w = first.weightMatrix, gw = first.weightGradient, h0 = first.outputCount
-        addColumnSums(of: dy, into: first.bias.gradient)
-        // Action part, per row. dQ/da = d(action slot) · W_action, kept for DDPG's actor step.
-        gemm(dy, transposeA: true, actionEmbedding.matrix(rows: rows), into: gw.columns(width, d), beta: 1)
-        let dae = dActionEmbedding.matrix(rows: rows)
-        gemm(dy, w.columns(width, d), into: dae)
-        action.backward(input: batch.actions!, dOutput: dae, dInput: dAction.matrix(rows: rows), accumulate: false)
+        // Action part, rank one: with e_a = a·w + b the action slot and g_r = dy_r·W_a,
+        // dW_a = (Σ a·dy)⊗w + (Σ dy)⊗b, dw = W_aᵀ·Σ a·dy, db = W_aᵀ·Σ dy, and dQ/da = dy·(W_a·w)
+        // (kept for DDPG's actor step).
+        let actions = batch.actions!
+        let sa = sumA.buffer.base, s1 = sumOne.buffer.base, direction = actionDirection.buffer.base
+        sa.update(repeating: 0, count: h0)
+        s1.update(repeating: 0, count: h0)
+        addColumnSums(of: dy, into: s1)
+        add(s1, into: first.bias.gradient, h0)
+        let da = dAction.matrix(rows: rows)
+        for r in 0..<rows {
+            let g = dy.row(r), a = actions[r, 0]
+            var dq: Float = 0
+            for i in 0..<h0 { sa[i] += a * g[i]; dq += g[i] * direction[i] }
+            da[r, 0] = dq
+        }
+        let aw = action.weight.value, ab = action.bias.value
+        let awGradient = action.weight.gradient, abGradient = action.bias.gradient
+        for i in 0..<h0 {
+            let gi = gw.row(i) + width, wi = w.row(i) + width
+            let x = sa[i], one = s1[i]
+            for j in 0..<d {
+                gi[j] += x * aw[j] + one * ab[j]
+                awGradient[j] += wi[j] * x
+                abGradient[j] += wi[j] * one
+            }
+        }
         // State part, per distinct state.
         let ds = dStates.matrix(rows: u)
         ds.zero()

@@ -177,8 +177,9 @@ public enum Benchmark {
 
     /// FLOPs the last critic step executed, and the distinct-state fraction of its training input:
     /// the dense count minus the state part of each critic's first layer (forward, and both backward
-    /// GEMMs for the trained critics) for rows that repeat a state of their shard, and the actor's
-    /// forward for repeated next states.
+    /// GEMMs for the trained critics) for rows that repeat a state of their shard, minus the action
+    /// part of that layer (rank one, so O(bottom[0]) a row instead of a GEMM), and the actor's forward
+    /// for repeated next states.
     static func executedCriticStepFlops(_ agent: RLAgent) -> (Double, Double) {
         let b = Double(agent.settings.batchSize), next = agent.settings.tdTarget == .minimum ? 2.0 : 1.0
         func distinct(_ model: TrainableModel) -> Double? {
@@ -199,7 +200,8 @@ public enum Benchmark {
                 continue
             }
             let state = 2 * Double(c.config.inputWidth - c.config.embedDim) * Double(c.config.bottom[0])
-            flops += next * (dense - state * (b - ut)) + 3 * (dense - state * (b - us))
+            let action = 2 * Double(c.config.embedDim) * Double(c.config.bottom[0])   // rank one, O(bottom[0]) a row
+            flops += next * (dense - state * (b - ut) - action * b) + 3 * (dense - state * (b - us) - action * b)
             fraction += us / b
         }
         return (flops, fraction / Double(agent.critics.count))
