@@ -11,17 +11,24 @@ struct Bench: ParsableCommand {
             which is measured, not assumed.
             """)
 
-    @Option(help: "A model (\(ModelKind.allCases.map(\.rawValue).joined(separator: ", "))) or 'critic'.")
+    @Option(help: """
+        A model (\(ModelKind.allCases.map(\.rawValue).joined(separator: ", "))), 'critic' (one critic step), \
+        'critic-update' (one whole RL critic update step: actor forward, targets, two critics, Adam, soft update) \
+        or 'critic-stage' (epochs of the critic stage over a full buffer; --steps counts epochs).
+        """)
     var model = "ple"
     @Option(help: "Rows per step.") var batch = 2048
-    @Option(help: "Timed steps (after 2 warm-up steps).") var steps = 10
+    @Option(help: "Timed steps (after 2 warm-up steps); epochs for critic-stage.") var steps = 10
+    @Option(help: "critic-stage: replay-buffer transitions (the authors' memory_size).") var buffer = 500_000
     @Option(help: "Worker threads (default: all cores).") var threads = ProcessInfo.processInfo.activeProcessorCount
     @Flag(help: "Print one JSON object instead of a table.") var json = false
 
     func run() throws {
         let r: Benchmark.Result
         do {
-            r = try Benchmark.run(model: model, batch: batch, steps: steps, threads: threads)
+            r = model == "critic-stage"
+                ? try Benchmark.criticStage(batch: batch, bufferRows: buffer, epochs: steps, threads: threads)
+                : try Benchmark.run(model: model, batch: batch, steps: steps, threads: threads)
         } catch let error as ConfigurationError {
             throw ValidationError(error.description)
         }
@@ -34,13 +41,27 @@ struct Bench: ParsableCommand {
         print("""
             model            \(r.model)
             batch × threads  \(r.batch) × \(r.threads)
-            step             \(String(format: "%.1f", r.secondsPerStep * 1000)) ms (mean of \(r.steps))
+            \(r.model == "critic-stage" ? "epoch            \(String(format: "%.1f", r.secondsPerStep)) s (\(r.steps) steps)" : "step             \(String(format: "%.1f", r.secondsPerStep * 1000)) ms (mean of \(r.steps))")
             samples/s        \(String(format: "%.0f", r.samplesPerSecond))
-            MFLOP/sample     \(String(format: "%.1f", r.flopsPerSample / 1e6)) (training, 3 × forward)
+            MFLOP/sample     \(String(format: "%.1f", r.flopsPerSample / 1e6)) (training, 3 × forward; dense count)
             GFLOP/s          \(String(format: "%.1f", r.gflops)) of \(String(format: "%.1f", r.peakGflops)) peak measured \
             (\(String(format: "%.0f", r.fractionOfPeak * 100))%)
             parameters       \(r.parameters)
             peak memory      \(String(format: "%.0f", r.peakResidentMB)) MiB resident
             """)
+        if let executed = r.executedFlopsPerSample, let fraction = r.distinctStateFraction {
+            print("executed         \(String(format: "%.1f", executed / 1e6)) MFLOP/sample (critic state GEMMs and actor once per " +
+                  "distinct state, rank-one action part; \(String(format: "%.0f", 100 * fraction))% of rows distinct) = " +
+                  "\(String(format: "%.1f", executed * r.samplesPerSecond / 1e9)) GFLOP/s executed")
+        }
+        if let bound = r.arithmeticBoundSeconds {
+            let unit = r.model == "critic-stage" ? "epoch" : "step"
+            print("arithmetic bound \(String(format: "%.3f", bound)) s per \(unit) at measured peak; measured " +
+                  "\(String(format: "%.3f", r.secondsPerStep)) s = \(String(format: "%.2f", r.secondsPerStep / bound))× the bound")
+        }
+        if let rows = r.bufferRows, let epochs = r.epochs, let perEpoch = r.stepsPerEpoch {
+            print("critic stage     buffer \(rows), \(perEpoch) steps/epoch, \(epochs) epoch(s) timed; 96 epochs ≈ " +
+                  "\(String(format: "%.0f", 96 * r.secondsPerStep)) s")
+        }
     }
 }

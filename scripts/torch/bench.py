@@ -6,6 +6,14 @@
 A step = forward, mean-over-tasks BCE, backward, Adam (lr 1e-3, wd 1e-6), dropout 0.2 on, on random
 inputs: 7 categorical fields [1000, 1000, 1000, 3, 1200, 50, 50] + 1 numeric, two 0/1 labels.
 `--model critic` times one CriticNeg step (1152 -> 512 -> 256 -> 128 -> 64 -> 1, MSE to a target).
+`--model critic-update` times one whole critic update of the RL stage as the authors' code does it
+(agents/DDPG_ESMM_BC.py `TD3_ESMMBCAgent.update`, rmtl-reference.md §3.5) over an ESMM actor (the
+paper's RMTL-ESMM): sample 2048 of a buffer, batch z-score of states and next states, a' =
+actor_target(s') + clipped noise, y_k = r_k + 0.9 (1 - done) min(Qbar_k, Q_k)(s', a'_k) with dropout on,
+for each of the two critics MSE + backward + Adam, soft update (tau 0.2) every 2nd step. The authors
+also compute an actor loss -mean(Q1(s, pi1(s)) + Q2(s, pi2(s))) for logging only; `critic-update`
+leaves it out (it is not part of the update; rmtl does not compute it), `critic-update-authors` keeps
+it and the no-op soft update of the never-trained actor, i.e. everything the authors' update() runs.
 """
 import argparse
 import json
@@ -18,7 +26,82 @@ import models
 FIELDS = [1000, 1000, 1000, 3, 1200, 50, 50]
 
 
+def critic_update_step(batch, with_logging):
+    """Returns a closure running one authors'-code critic update (see the module docstring)."""
+    import copy
+    import numpy as np
+    gamma, tau, noise, noise_clip = 0.9, 0.2, 0.4, 0.003
+    n = 8 * batch                          # buffer rows (rmtl's critic-update bench uses 8 batches too)
+    g = torch.Generator().manual_seed(0)
+    u = torch.rand(n + 1, len(FIELDS), generator=g)
+    ids = (torch.tensor(FIELDS, dtype=torch.float32) * u ** 3).floor()     # right-skewed ids
+    states = torch.cat([ids, torch.zeros(n + 1, 1)], dim=1)               # 7 ids + the zero numeric
+    buf_s, buf_ns = states[:n].clone(), states[1:].clone()
+    buf_a = torch.rand(n, 2, generator=g)
+    buf_r = -4.6 * torch.rand(n, 2, generator=g)
+    buf_d = (torch.rand(n, generator=g) < 0.1).float()
+    torch.manual_seed(2022)
+    actor = models.make_model("esmm", FIELDS)
+    actor.eval()
+    actor_target = copy.deepcopy(actor)
+    critic1 = models.CriticNeg(FIELDS, 1, 128, [512, 256], [128, 64], 0.2)
+    critic2 = copy.deepcopy(critic1)
+    critics, targets = [critic1, critic2], [copy.deepcopy(critic1), copy.deepcopy(critic2)]
+    for c in critics + targets:
+        c.train()
+    opts = [torch.optim.Adam(c.parameters(), lr=1e-3) for c in critics]
+    rng = np.random.default_rng(0)
+    count = [0]
+
+    def normalize(x):
+        x = (x - x.mean(0)) / (x.std(0) + 1e-3)
+        return x[:, :7].long(), x[:, 7:]
+
+    def soft(target, online):
+        for pt, po in zip(target.parameters(), online.parameters()):
+            pt.data.copy_(tau * po.data + (1 - tau) * pt.data)
+
+    def step():
+        idx = torch.from_numpy(rng.choice(n, batch, replace=False))
+        s_id, s_num = normalize(buf_s[idx])
+        ns_id, ns_num = normalize(buf_ns[idx])
+        a, r, d = buf_a[idx], buf_r[idx], buf_d[idx]
+        with torch.no_grad():
+            na = actor_target(ns_id, ns_num)
+            for k in range(2):
+                eps = (torch.randn(1) * noise).clamp(-noise_clip, noise_clip)
+                na[k] = (na[k] + eps).unsqueeze(1)
+            ys = []
+            for k in range(2):
+                q_next = torch.min(targets[k](ns_id, ns_num, na[k]), critics[k](ns_id, ns_num, na[k]))
+                ys.append(r[:, k] + gamma * (1 - d) * q_next)
+        for k in range(2):
+            loss = torch.mean((critics[k](s_id, s_num, a[:, k:k + 1]) - ys[k]) ** 2)
+            opts[k].zero_grad()
+            loss.backward()
+            opts[k].step()
+        if with_logging:
+            pi = actor(s_id, s_num)
+            _ = -torch.mean(critics[0](s_id, s_num, pi[0].unsqueeze(1)) + critics[1](s_id, s_num, pi[1].unsqueeze(1)))
+        if count[0] % 2 == 0:
+            for k in range(2):
+                soft(targets[k], critics[k])
+            if with_logging:
+                soft(actor_target, actor)
+        count[0] += 1
+
+    return step
+
+
 def bench(name, batch, steps, warmup):
+    if name in ("critic-update", "critic-update-authors"):
+        step = critic_update_step(batch, name == "critic-update-authors")
+        for _ in range(warmup):
+            step()
+        start = time.perf_counter()
+        for _ in range(steps):
+            step()
+        return batch * steps / (time.perf_counter() - start)
     g = torch.Generator().manual_seed(0)
     cat = torch.stack([torch.randint(0, n, (batch,), generator=g) for n in FIELDS], dim=1)
     num = torch.zeros(batch, 1)

@@ -18,6 +18,9 @@ tower [8, 4], 4 experts (PLE: 2 shared + 2 per task), dropout 0, eval mode, batc
                                        eps 1e-8, weight_decay 1e-6 added to the gradient, PyTorch's Adam;
                                        the critic: no weight decay, as the authors' critic optimisers)
 parity_critic.safetensors: one CriticNeg TD step, names in write_critic() below.
+parity_rl_code.safetensors / parity_rl_paper.safetensors: one whole critic update as RLAgent.trainCritic
+  performs it (actor forward for a', TD target, Adam, soft update), names in write_rl_td() below.
+parity_rmtl_step.safetensors: one RMTL-weighted actor step (w = 1 - lambda Q, Adam), write_rmtl_step().
 Metadata records versions, seed, config and this command. Do not edit the files by hand.
 """
 import json
@@ -218,14 +221,225 @@ def write_critic():
     return path, sum(p.numel() for p in critic.parameters())
 
 
+RL_STATE = torch.tensor([[0, 1, 2], [0, 3, 1], [1, 0, 0], [0, 2, 2], [4, 1, 1], [0, 3, 0]], dtype=torch.int64)
+RL_STATE_NUM = torch.tensor([[0.0], [0.5], [-1.25], [2.0], [0.0], [0.75]])
+RL_NEXT_STATE = torch.tensor([[1, 2, 0], [0, 3, 2], [0, 0, 1], [3, 1, 0], [0, 2, 2], [0, 0, 0]], dtype=torch.int64)
+RL_NEXT_NUM = torch.tensor([[0.25], [0.0], [1.5], [-0.5], [0.0], [1.0]])
+RL_ACTION = torch.tensor([[0.9, 0.4], [0.1, 0.05], [0.6, 0.5], [0.3, 0.2], [0.75, 0.7], [0.05, 0.01]])
+RL_REWARD = torch.tensor([[-0.1, -0.9], [-2.3, -0.05], [-0.9, -0.7], [-0.35, -0.2], [-0.29, -0.36], [-0.05, -0.01]])
+RL_DONE = torch.tensor([0.0, 0.0, 0.0, 1.0, 0.0, 1.0])
+
+
+def make_esmm(seed):
+    c = CONFIG
+    torch.manual_seed(seed)
+    m = models.make_model("esmm", c["field_dims"], c["numerical_num"], c["embed_dim"], c["bottom"], c["tower"],
+                          c["task_num"], c["expert_num"], c["dropout"])
+    m.eval()
+    return m
+
+
+def make_critic_net(structure, seed):
+    """`independent`: one CriticNeg (one task); `shared`: the paper's SharedCritic (all tasks)."""
+    c = CONFIG
+    torch.manual_seed(seed)
+    if structure == "shared":
+        m = models.SharedCritic(c["field_dims"], c["numerical_num"], c["embed_dim"], c["bottom"], c["tower"],
+                                c["task_num"], c["dropout"])
+    else:
+        m = models.CriticNeg(c["field_dims"], c["numerical_num"], c["embed_dim"], c["bottom"], c["tower"], c["dropout"])
+    m.eval()
+    return m
+
+
+def score(structure, net, cat, num, actions, k):
+    """Q of the tasks net serves, (B, #tasks): CriticNeg k sees action column k."""
+    if structure == "shared":
+        return net(cat, num, actions)
+    return net(cat, num, actions[:, k:k + 1]).unsqueeze(1)
+
+
+def batch_zscore(cat, num):
+    """The authors' state quirk (DDPG_ESMM_BC.py:38-47): every column z-scored within the batch with
+    torch's unbiased std, (x - mean)/(std + 1e-3); ids truncated toward zero by .long()."""
+    x = torch.cat([cat.float(), num], dim=1)
+    z = (x - x.mean(0)) / (x.std(0) + 1e-3)
+    ids = z[:, :cat.shape[1]]
+    near = ((ids - ids.round()).abs() < 1e-3) & (ids.round() != 0)
+    assert not bool(near.any()), "a z-scored id is within 1e-3 of an integer; truncation would be fragile"
+    return ids.long(), z[:, cat.shape[1]:]
+
+
+def live_seed(make, q_of, tries=400):
+    """The first seed from SEED whose critics are alive (Q < 0) on some rows and dead on others for
+    every task, so both branches of Q = -ReLU(z) are tested; at this tiny size the tower's last bias
+    often decides all rows at once, so if no seed in `tries` mixes, the first seed alive on every row
+    of every task (the gradient reaches every parameter). Returns (seed, alive rows per task)."""
+    fallback = None
+    for seed in range(SEED, SEED + tries):
+        with torch.no_grad():
+            alive = (q_of(make(seed)) < 0).sum(0)
+        rows = CATEGORICAL.shape[0]
+        if bool(((alive >= 1) & (alive < rows)).all()):
+            return seed, alive
+        if fallback is None and bool((alive == rows).all()):
+            fallback = (seed, alive)
+    assert fallback is not None, "no live critic seed"
+    return fallback
+
+
+def write_rl_td(mode):
+    """One critic update exactly as RLAgent.trainCritic performs its first step (rmtl-reference.md §3.5),
+    on a buffer of 6 transitions with batch 6 (the whole buffer, in some order; every loss is a mean):
+      code:  two CriticNeg critics; states z-scored in the batch (the quirk); a' = actor(s'_z) (ESMM,
+             eval, no noise); y_k = r_k + 0.9 (1 - done) min(Qbar_k(s', a'_k), Q_k(s', a'_k));
+             each critic its own Adam step on mean_b (Q_k(s, a_k) - y_k)^2;
+      paper: one SharedCritic (shared embedding/action layer/bottom, one tower per task); raw states;
+             y_k = r_k + 0.95 (1 - done) Qbar_k(s', a'_k); one Adam step on mean_{b,k} (Q_k - y_k)^2.
+    Then the soft update target <- 0.2 online + 0.8 target (step 0 is a multiple of update period 2).
+    Dropout 0, critic Adam lr 1e-3 without weight decay. Names: actor.<esmm>, critic.<i>.<name>,
+    target.<i>.<name>, input.*, output.{next_action,q,td_target}, loss (mean over tasks),
+    grad.<i>.<name>, adam.<i>.<name> (critics after Adam), soft_update.<i>.<name> (targets after)."""
+    structure, gamma, use_min, normalize = {
+        "code": ("independent", 0.9, True, True), "paper": ("shared", 0.95, False, False)}[mode]
+    tau = 0.2
+    tasks = CONFIG["task_num"]
+    nets = tasks if structure == "independent" else 1
+    actor = make_esmm(SEED)
+    if normalize:
+        cat, num = batch_zscore(RL_STATE, RL_STATE_NUM)
+        ncat, nnum = batch_zscore(RL_NEXT_STATE, RL_NEXT_NUM)
+    else:
+        cat, num, ncat, nnum = RL_STATE, RL_STATE_NUM, RL_NEXT_STATE, RL_NEXT_NUM
+    with torch.no_grad():
+        next_action = torch.stack(actor(ncat, nnum), dim=1)
+
+    def heads(i):
+        return range(i, i + 1) if structure == "independent" else range(tasks)
+
+    seed, alive = live_seed(lambda s: [make_critic_net(structure, s + 10 * i) for i in range(nets)],
+                            lambda nets_: torch.cat([score(structure, n, cat, num, RL_ACTION, i) for i, n in enumerate(nets_)], dim=1))
+    critics = [make_critic_net(structure, seed + 10 * i) for i in range(nets)]
+    targets = [make_critic_net(structure, seed + 1000 + 10 * i) for i in range(nets)]
+
+    with torch.no_grad():
+        qbar = torch.cat([score(structure, targets[i], ncat, nnum, next_action, i) for i in range(nets)], dim=1)
+        qon = torch.cat([score(structure, critics[i], ncat, nnum, next_action, i) for i in range(nets)], dim=1)
+        nxt = torch.min(qbar, qon) if use_min else qbar
+        y = RL_REWARD + gamma * (1 - RL_DONE).unsqueeze(1) * nxt
+
+    tensors = numpy_dict("actor.", actor.state_dict())
+    for i in range(nets):
+        tensors.update(numpy_dict(f"critic.{i}.", critics[i].state_dict()))
+        tensors.update(numpy_dict(f"target.{i}.", targets[i].state_dict()))
+    qs, losses = [], []
+    for i in range(nets):
+        optimizer = torch.optim.Adam(critics[i].parameters(), **CRITIC_ADAM)
+        optimizer.zero_grad()
+        qi = score(structure, critics[i], cat, num, RL_ACTION, i)
+        yi = y[:, list(heads(i))]
+        loss_i = torch.mean((qi - yi) ** 2)
+        loss_i.backward()
+        qs.append(qi.detach())
+        losses.append(loss_i.item() * len(heads(i)))
+        for pname, p in critics[i].named_parameters():
+            grad = p.grad if p.grad is not None else torch.zeros_like(p)
+            tensors[f"grad.{i}.{pname}"] = grad.detach().numpy().copy()
+        optimizer.step()
+        tensors.update(numpy_dict(f"adam.{i}.", critics[i].state_dict()))
+        with torch.no_grad():
+            for pt, po in zip(targets[i].parameters(), critics[i].parameters()):
+                pt.copy_(tau * po + (1 - tau) * pt)
+        tensors.update(numpy_dict(f"soft_update.{i}.", targets[i].state_dict()))
+    inputs = {"state": RL_STATE, "state_numerical": RL_STATE_NUM, "next_state": RL_NEXT_STATE,
+              "next_state_numerical": RL_NEXT_NUM, "action": RL_ACTION, "reward": RL_REWARD, "done": RL_DONE}
+    for k, v in inputs.items():
+        tensors["input." + k] = v.numpy().copy()
+    tensors["output.next_action"] = next_action.numpy().copy()
+    tensors["output.q"] = torch.cat(qs, dim=1).numpy().copy()
+    tensors["output.td_target"] = y.numpy().copy()
+    tensors["loss"] = np.array(sum(losses) / tasks, dtype=np.float32)
+
+    metadata = base_metadata(f"rl_{mode}")
+    metadata["adam"] = json.dumps({**CRITIC_ADAM, "steps": 1}, sort_keys=True)
+    metadata.update({
+        "model": f"rl_{mode}", "mode": mode, "structure": structure, "critic_seed": str(seed), "actor_seed": str(SEED),
+        "gamma": str(gamma), "tau": str(tau), "td_target": "min" if use_min else "target",
+        "normalizes_states": str(normalize).lower(), "alive_rows": ",".join(str(int(a)) for a in alive),
+        "parameters": ",".join(critics[0].state_dict().keys()),
+        "actor_parameters": ",".join(actor.state_dict().keys()),
+    })
+    path = OUT / f"parity_rl_{mode}.safetensors"
+    save_file(tensors, str(path), metadata=metadata)
+    return path, sum(p.numel() for net in critics for p in net.parameters())
+
+
+def write_rmtl_step():
+    """One RMTL-weighted actor step (rmtl-reference.md §3.8, polish_loss), as RLAgent.fineTune's first
+    batch: ESMM actor (dropout 0), two CriticNeg critics (code structure, dropout 0), lambda 0.7;
+      p = actor(s); q_k = critic_k(s, p_k) detached; w_k = 1 - lambda q_k;
+      loss = mean_k mean_b (w_k * BCE(p_k, y_k)); one fresh Adam step (lr 1e-3, wd 1e-6).
+    The critics see the same ids and numeric column as the actor (the authors' data has an all-zero
+    numeric column, so feeding it or zeros is the same there). Names: <esmm> initial actor weights,
+    critic.<i>.<name>, input.{categorical,numerical,labels}, output.{probabilities (2, B), q (B, 2),
+    weights (B, 2)}, loss, grad.<name>, adam.<name> (actor after the step)."""
+    lam = 0.7
+    cat, num, labels = CATEGORICAL, NUMERICAL, LABELS
+    actor = make_esmm(SEED)
+    with torch.no_grad():
+        p0 = torch.stack(actor(cat, num), dim=1)
+    seed, alive = live_seed(lambda s: [make_critic_net("independent", s + 10 * i) for i in range(2)],
+                            lambda nets_: torch.cat([score("independent", n, cat, num, p0, i) for i, n in enumerate(nets_)], dim=1))
+    critics = [make_critic_net("independent", seed + 10 * i) for i in range(2)]
+    tensors = numpy_dict("", actor.state_dict())
+    for i in range(2):
+        tensors.update(numpy_dict(f"critic.{i}.", critics[i].state_dict()))
+    optimizer = torch.optim.Adam(actor.parameters(), **ADAM)
+    optimizer.zero_grad()
+    outputs = actor(cat, num)
+    p = torch.stack(outputs, dim=1)
+    with torch.no_grad():
+        q = torch.cat([score("independent", critics[i], cat, num, p.detach(), i) for i in range(2)], dim=1)
+        w = 1 - lam * q
+    bce = torch.nn.functional.binary_cross_entropy(p, labels, reduction="none")
+    loss = torch.mean(torch.mean(w * bce, dim=0))
+    loss.backward()
+    tensors["input.categorical"] = cat.numpy().copy()
+    tensors["input.numerical"] = num.numpy().copy()
+    tensors["input.labels"] = labels.numpy().copy()
+    tensors["output.probabilities"] = p.detach().t().contiguous().numpy().copy()
+    tensors["output.q"] = q.numpy().copy()
+    tensors["output.weights"] = w.numpy().copy()
+    tensors["loss"] = np.array(loss.item(), dtype=np.float32)
+    for pname, prm in actor.named_parameters():
+        grad = prm.grad if prm.grad is not None else torch.zeros_like(prm)
+        tensors["grad." + pname] = grad.detach().numpy().copy()
+    optimizer.step()
+    tensors.update(numpy_dict("adam.", actor.state_dict()))
+    metadata = base_metadata("rmtl_step")
+    metadata["adam"] = json.dumps({**ADAM, "steps": 1}, sort_keys=True)
+    metadata.update({"model": "rmtl_step", "actor": "esmm", "seed": str(SEED), "critic_seed": str(seed),
+                     "lambda": str(lam), "alive_rows": ",".join(str(int(a)) for a in alive),
+                     "loss": "mean_k mean_b (1 - lambda*Q_k(s, p_k).detach()) * BCE(p_k, y_k)",
+                     "parameters": ",".join(actor.state_dict().keys()),
+                     "critic_parameters": ",".join(critics[0].state_dict().keys())})
+    path = OUT / "parity_rmtl_step.safetensors"
+    save_file(tensors, str(path), metadata=metadata)
+    return path, sum(prm.numel() for prm in actor.parameters())
+
+
+WRITERS = {"critic": write_critic, "rl_code": lambda: write_rl_td("code"), "rl_paper": lambda: write_rl_td("paper"),
+           "rmtl_step": write_rmtl_step}
+
+
 def main():
     """Writes every fixture, or only those named: make_fixtures.py [ple critic ...]."""
     torch.use_deterministic_algorithms(True)
     torch.set_num_threads(1)
     OUT.mkdir(parents=True, exist_ok=True)
-    wanted = sys.argv[1:] or models.MODEL_NAMES + ["critic"]
+    wanted = sys.argv[1:] or models.MODEL_NAMES + list(WRITERS)
     for name in wanted:
-        path, count = write_critic() if name == "critic" else write_model(name)
+        path, count = WRITERS[name]() if name in WRITERS else write_model(name)
         print(f"{path.relative_to(ROOT)}: {path.stat().st_size} bytes, {count} parameters")
 
 

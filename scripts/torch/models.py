@@ -306,3 +306,32 @@ def mtl_loss(outputs, labels):
     """Mean over tasks of BCELoss(mean) (train/run.py): labels (B, T) float."""
     bce = torch.nn.BCELoss()
     return sum(bce(outputs[i], labels[:, i]) for i in range(len(outputs))) / len(outputs)
+
+
+class SharedCritic(torch.nn.Module):
+    """rmtl's reading of the paper's critic (Sources/RMTL/RL/SharedCritic.swift): one embedding,
+    numerical Linear and action Linear(1, E), one bottom MLP shared by the tasks, one tower per task.
+    Task k's input is [field embeddings, numerical, action_layer(a_k)]; Q_k = -ReLU(tower_k(bottom(.))).
+    Names: embedding.embedding.weight, numerical_layer.*, action_layer.*, bottom.mlp.*, tower.{k}.mlp.*"""
+
+    def __init__(self, categorical_field_dims, numerical_num, embed_dim, bottom_mlp_dims, tower_mlp_dims, task_num, dropout):
+        super().__init__()
+        self.embedding = EmbeddingLayer(categorical_field_dims, embed_dim)
+        self.numerical_layer = torch.nn.Linear(numerical_num, embed_dim)
+        self.action_layer = torch.nn.Linear(1, embed_dim)
+        self.embed_output_dim = (len(categorical_field_dims) + numerical_num + 1) * embed_dim
+        self.bottom = MultiLayerPerceptron(self.embed_output_dim, bottom_mlp_dims, dropout, output_layer=False)
+        self.tower = torch.nn.ModuleList([MultiLayerPerceptron(bottom_mlp_dims[-1], tower_mlp_dims, dropout) for _ in range(task_num)])
+        self.task_num = task_num
+        self.activate = torch.nn.ReLU()
+
+    def forward(self, categorical_x, numerical_x, actions):
+        """actions (B, K) -> Q (B, K)."""
+        emb = self.embedding(categorical_x)
+        numerical_emb = self.numerical_layer(numerical_x).unsqueeze(1)
+        qs = []
+        for k in range(self.task_num):
+            action_emb = self.action_layer(actions[:, k:k + 1]).unsqueeze(1)
+            x = torch.cat([emb, numerical_emb, action_emb], dim=1).view(emb.size(0), self.embed_output_dim)
+            qs.append(-self.activate(self.tower[k](self.bottom(x))).squeeze(1))
+        return torch.stack(qs, dim=1)

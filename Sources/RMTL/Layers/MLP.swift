@@ -74,4 +74,47 @@ public final class MLP {
     }
 
     public var flopsPerRow: Double { layers.reduce(0) { $0 + $1.flopsPerRow } + (output?.flopsPerRow ?? 0) }
+
+    // MARK: - First layer computed by the caller (the critic's distinct-state path)
+
+    /// Where the caller writes hidden layer 0's pre-activation `x·W₀ᵀ + b₀` (rows, hidden[0]) before
+    /// `forwardFromFirstLayer`.
+    func firstPreactivation(rows: Int) -> Matrix { activations[0].matrix(rows: rows) }
+
+    /// `forward` from layer 0's pre-activation on (ReLU, dropout, the other layers), with the same
+    /// random draws as `forward`.
+    func forwardFromFirstLayer(rows: Int, isTraining: Bool, rng: inout RandomGenerator) -> Matrix {
+        scale = isTraining && dropout > 0 ? 1 / (1 - dropout) : 1
+        var h = activations[0].matrix(rows: rows)
+        reluDropoutForward(h, dropout: dropout, isTraining: isTraining, rng: &rng)
+        for i in 1..<layers.count {
+            let y = activations[i].matrix(rows: rows)
+            layers[i].forward(h, into: y)
+            reluDropoutForward(y, dropout: dropout, isTraining: isTraining, rng: &rng)
+            h = y
+        }
+        guard let output, let logits else { return h }
+        let z = logits.matrix(rows: rows)
+        output.forward(h, into: z)
+        return z
+    }
+
+    /// `backward` down to layer 0's pre-activation gradient, which it returns (rows, hidden[0]);
+    /// layer 0's parameter and input gradients are left to the caller.
+    func backwardToFirstLayer(rows: Int, dOutput: Matrix) -> Matrix {
+        var dy = dOutput
+        if let output {
+            let last = activations[layers.count - 1].matrix(rows: rows)
+            dy = gradients[layers.count - 1].matrix(rows: rows)
+            output.backward(input: last, dOutput: dOutput, dInput: dy, accumulate: false)
+        }
+        for i in stride(from: layers.count - 1, through: 0, by: -1) {
+            reluDropoutBackward(output: activations[i].matrix(rows: rows), gradient: dy, scale: scale)
+            if i == 0 { return dy }
+            let dPrev = gradients[i - 1].matrix(rows: rows)
+            layers[i].backward(input: activations[i - 1].matrix(rows: rows), dOutput: dy, dInput: dPrev, accumulate: false)
+            dy = dPrev
+        }
+        return dy
+    }
 }

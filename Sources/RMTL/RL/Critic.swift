@@ -33,6 +33,14 @@ public final class Critic: ActionValueNetwork {
     let q: Activation
     let dLogit: Activation, dBottom: Activation, dEmbedding: Activation
     let dAction: Activation
+    // The distinct-state path of the bottom's first layer (see `forward`).
+    let states: DistinctStates
+    let stateProduct: Activation       // (cap, bottom[0]): state part of layer 0, per distinct state
+    let dStates: Activation            // (cap, bottom[0]): layer-0 gradient summed per distinct state
+    // The action part of layer 0 is rank one (the action layer is Linear(1, d)):
+    // action_layer(a)·W_aᵀ = a·(W_a·w)ᵀ + (W_a·b)ᵀ, so it costs O(bottom[0]) per row, not a GEMM.
+    let actionDirection: Activation, actionOffset: Activation    // (1, bottom[0]): W_a·w, W_a·b + b₀
+    let sumA: Activation, sumOne: Activation                      // (1, bottom[0]): Σ a·dy, Σ dy
 
     public init(_ c: CriticConfig, _ b: inout ModelBuilder) {
         config = c
@@ -47,6 +55,13 @@ public final class Critic: ActionValueNetwork {
         dBottom = Activation(capacity: b.capacity, columns: c.bottom.last!)
         dEmbedding = Activation(capacity: b.capacity, columns: c.inputWidth)
         dAction = Activation(capacity: b.capacity, columns: 1)
+        states = DistinctStates(capacity: b.capacity, fieldCount: c.cardinalities.count, numericCount: c.numericCount)
+        stateProduct = Activation(capacity: b.capacity, columns: c.bottom[0])
+        dStates = Activation(capacity: b.capacity, columns: c.bottom[0])
+        actionDirection = Activation(capacity: 1, columns: c.bottom[0])
+        actionOffset = Activation(capacity: 1, columns: c.bottom[0])
+        sumA = Activation(capacity: 1, columns: c.bottom[0])
+        sumOne = Activation(capacity: 1, columns: c.bottom[0])
     }
 
     public var headCount: Int { 1 }
@@ -56,11 +71,38 @@ public final class Critic: ActionValueNetwork {
     public var outputCount: Int { 1 }
     private var actionSlot: Int { (config.cardinalities.count + 1) * config.embedDim }
 
+    /// The bottom's first layer splits into a state part and an action part:
+    /// `x·W₀ᵀ = [state embedding, numeric]·W_sᵀ + action_layer(a)·W_aᵀ`. Rows of a batch often share
+    /// their state (the z-scored ids of the code's RL stage take a handful of values, and an item
+    /// recurs across sessions), so the state part (1024 of the 1152 input columns at the paper's
+    /// sizes) is computed once per distinct state and gathered; the action part runs per row. The
+    /// result is the dense layer's, up to float rounding order; backward sums the rows' layer-0
+    /// gradients per distinct state before the state GEMMs.
     public func forward(_ batch: BatchInput, isTraining: Bool, rng: inout RandomGenerator) -> Matrix {
         guard let actions = batch.actions else { preconditionFailure("a critic scores actions: the batch has none") }
-        let e = embedding.forward(batch)
-        action.forward(actions, into: e.columns(actionSlot, config.embedDim))
-        let h = bottom.forward(e, isTraining: isTraining, rng: &rng)
+        let rows = batch.rows, d = config.embedDim, width = actionSlot
+        states.find(batch)
+        let u = states.count
+        let e = embedding.forward(states.input)                 // (u, ·): one row per distinct state
+        let first = bottom.layers[0], w = first.weightMatrix, h0 = first.outputCount
+        let ys = stateProduct.matrix(rows: u)
+        gemm(e.columns(0, width), w.columns(0, width), transposeB: true, into: ys)
+        let direction = actionDirection.buffer.base, offset = actionOffset.buffer.base
+        let aw = action.weight.value, ab = action.bias.value, b0 = first.bias.value
+        for i in 0..<h0 {
+            let wi = w.row(i) + width
+            var dw: Float = 0, db: Float = 0
+            for j in 0..<d { dw += wi[j] * aw[j]; db += wi[j] * ab[j] }
+            direction[i] = dw
+            offset[i] = db + b0[i]
+        }
+        let y = bottom.firstPreactivation(rows: rows)
+        let index = states.index
+        for r in 0..<rows {
+            let out = y.row(r), from = ys.row(Int(index[r])), a = actions[r, 0]
+            for i in 0..<h0 { out[i] = from[i] + (offset[i] + a * direction[i]) }
+        }
+        let h = bottom.forwardFromFirstLayer(rows: rows, isTraining: isTraining, rng: &rng)
         let z = tower.forward(h, isTraining: isTraining, rng: &rng)
         let out = q.matrix(rows: batch.rows)
         for r in 0..<batch.rows { out[r, 0] = -max(z[r, 0], 0) }
@@ -71,13 +113,47 @@ public final class Critic: ActionValueNetwork {
         let rows = batch.rows
         let z = tower.logits!.matrix(rows: rows), dz = dLogit.matrix(rows: rows)
         for r in 0..<rows { dz[r, 0] = z[r, 0] > 0 ? -dq[r, 0] : 0 }     // Q = −ReLU(z)
-        let dh = dBottom.matrix(rows: rows), de = dEmbedding.matrix(rows: rows)
+        let dh = dBottom.matrix(rows: rows)
         tower.backward(input: bottom.activations.last!.matrix(rows: rows), dOutput: dz, dInput: dh, accumulate: false)
-        bottom.backward(input: embedding.output.matrix(rows: rows), dOutput: dh, dInput: de, accumulate: false)
-        // dQ/da = d(action slot) · W_action, kept for DDPG's actor step.
-        action.backward(input: batch.actions!, dOutput: de.columns(actionSlot, config.embedDim),
-                        dInput: dAction.matrix(rows: rows), accumulate: false)
-        embedding.backward(batch, dOutput: de)
+        let dy = bottom.backwardToFirstLayer(rows: rows, dOutput: dh)
+        let d = config.embedDim, width = actionSlot, u = states.count
+        let first = bottom.layers[0], w = first.weightMatrix, gw = first.weightGradient, h0 = first.outputCount
+        // Action part, rank one: with e_a = a·w + b the action slot and g_r = dy_r·W_a,
+        // dW_a = (Σ a·dy)⊗w + (Σ dy)⊗b, dw = W_aᵀ·Σ a·dy, db = W_aᵀ·Σ dy, and dQ/da = dy·(W_a·w)
+        // (kept for DDPG's actor step).
+        let actions = batch.actions!
+        let sa = sumA.buffer.base, s1 = sumOne.buffer.base, direction = actionDirection.buffer.base
+        sa.update(repeating: 0, count: h0)
+        s1.update(repeating: 0, count: h0)
+        addColumnSums(of: dy, into: s1)
+        add(s1, into: first.bias.gradient, h0)
+        let da = dAction.matrix(rows: rows)
+        for r in 0..<rows {
+            let g = dy.row(r), a = actions[r, 0]
+            var dq: Float = 0
+            for i in 0..<h0 { sa[i] += a * g[i]; dq += g[i] * direction[i] }
+            da[r, 0] = dq
+        }
+        let aw = action.weight.value, ab = action.bias.value
+        let awGradient = action.weight.gradient, abGradient = action.bias.gradient
+        for i in 0..<h0 {
+            let gi = gw.row(i) + width, wi = w.row(i) + width
+            let x = sa[i], one = s1[i]
+            for j in 0..<d {
+                gi[j] += x * aw[j] + one * ab[j]
+                awGradient[j] += wi[j] * x
+                abGradient[j] += wi[j] * one
+            }
+        }
+        // State part, per distinct state.
+        let ds = dStates.matrix(rows: u)
+        ds.zero()
+        let index = states.index
+        for r in 0..<rows { add(dy.row(r), into: ds.row(Int(index[r])), h0) }
+        gemm(ds, transposeA: true, embedding.output.matrix(rows: u).columns(0, width), into: gw.columns(0, width), beta: 1)
+        let de = dEmbedding.matrix(rows: u)
+        gemm(ds, w.columns(0, width), into: de.columns(0, width))
+        embedding.backward(states.input, dOutput: de)
     }
 
     public var flopsPerRow: Double {
@@ -92,4 +168,74 @@ public protocol ActionValueNetwork: Network {
     var headCount: Int { get }
     func logits(rows: Int) -> Matrix
     func actionGradient(rows: Int) -> Matrix
+}
+
+/// The distinct states (ids and numeric values, bit for bit) of a batch, in order of first
+/// appearance: `index[r]` is row r's state, `input` the distinct states as a batch. Allocated once.
+final class DistinctStates {
+    let capacity: Int, fieldCount: Int, numericCount: Int
+    let ids: UnsafeMutablePointer<Int32>
+    let numeric: Activation
+    let index: UnsafeMutablePointer<Int32>
+    private let slots: UnsafeMutablePointer<Int32>
+    private let mask: Int
+    private(set) var count = 0
+
+    init(capacity: Int, fieldCount: Int, numericCount: Int) {
+        self.capacity = capacity
+        self.fieldCount = fieldCount
+        self.numericCount = numericCount
+        ids = .allocate(capacity: max(capacity * fieldCount, 1))
+        numeric = Activation(capacity: capacity, columns: numericCount)
+        index = .allocate(capacity: max(capacity, 1))
+        var size = 16
+        while size < 2 * capacity { size *= 2 }
+        mask = size - 1
+        slots = .allocate(capacity: size)
+    }
+
+    deinit { ids.deallocate(); index.deallocate(); slots.deallocate() }
+
+    var input: BatchInput { BatchInput(ids: ids, fieldCount: fieldCount, numeric: numeric.matrix(rows: count)) }
+
+    func find(_ batch: BatchInput) {
+        let rows = batch.rows, f = fieldCount, n = numericCount
+        precondition(rows <= capacity)
+        slots.update(repeating: -1, count: mask + 1)
+        let num = batch.numeric, distinctNumeric = numeric.matrix(rows: capacity)
+        count = 0
+        for r in 0..<rows {
+            let rowIds = batch.ids + r * f, rowNumeric = num.row(r)
+            var h: UInt64 = 0xcbf2_9ce4_8422_2325
+            for j in 0..<f { h = (h ^ UInt64(UInt32(bitPattern: rowIds[j]))) &* 0x100_0000_01b3 }
+            for j in 0..<n { h = (h ^ UInt64(rowNumeric[j].bitPattern)) &* 0x100_0000_01b3 }
+            var slot = Int(truncatingIfNeeded: h ^ (h >> 29)) & mask
+            while true {
+                let s = Int(slots[slot])
+                if s < 0 {
+                    slots[slot] = Int32(count)
+                    index[r] = Int32(count)
+                    (ids + count * f).update(from: rowIds, count: f)
+                    distinctNumeric.row(count).update(from: rowNumeric, count: n)
+                    count += 1
+                    break
+                }
+                if same(ids + s * f, rowIds, f) && same(distinctNumeric.row(s), rowNumeric, n) {
+                    index[r] = Int32(s)
+                    break
+                }
+                slot = (slot + 1) & mask
+            }
+        }
+    }
+
+    @inline(__always) private func same(_ a: UnsafePointer<Int32>, _ b: UnsafePointer<Int32>, _ n: Int) -> Bool {
+        for j in 0..<n where a[j] != b[j] { return false }
+        return true
+    }
+
+    @inline(__always) private func same(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Bool {
+        for j in 0..<n where a[j].bitPattern != b[j].bitPattern { return false }
+        return true
+    }
 }

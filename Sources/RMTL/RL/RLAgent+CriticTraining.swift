@@ -24,11 +24,8 @@ extension RLAgent {
             var lossSum = 0.0, qSum = 0.0
             for step in 0..<steps {
                 try Interrupt.check()
-                let (loss, q) = tdUpdate(rows: b, target: settings.tdTarget, normalizes: settings.normalizesStates,
-                                         noise: settings.nextActionNoise, rng: &rng)
+                let (loss, q) = criticStep(rng: &rng)
                 guard loss.isFinite else { throw NonFiniteLossError(epoch: epoch, step: step + 1, loss: loss) }
-                if totalSteps % settings.updatePeriod == 0 { softUpdateCritics() }
-                totalSteps += 1
                 lossSum += loss
                 qSum += q
             }
@@ -49,6 +46,17 @@ extension RLAgent {
             if settings.criticConverges && calm >= settings.convergenceTrials { break }
         }
         return reports
+    }
+
+    /// One step of critic training (what `trainCritic` repeats, and `rmtl bench --model critic-update`
+    /// times): a TD update of every critic on a sampled batch with the settings' rule, then the soft
+    /// update when `totalSteps` is a multiple of `updatePeriod`. Returns the TD loss and mean Q.
+    func criticStep(rng: inout RandomGenerator) -> (Double, Double) {
+        let result = tdUpdate(rows: settings.batchSize, target: settings.tdTarget, normalizes: settings.normalizesStates,
+                              noise: settings.nextActionNoise, rng: &rng)
+        if totalSteps % settings.updatePeriod == 0 { softUpdateCritics() }
+        totalSteps += 1
+        return result
     }
 
     /// The Bellman error on a fixed, evenly spaced sample of the buffer, without updating anything:
@@ -104,7 +112,16 @@ extension RLAgent {
         batch.gather(buffer, buffer.sample(b, rng: &rng))
         if normalizes { normalizeStates(current: true); normalizeStates(current: false) }
         let nextActions = batch.nextActions.matrix(rows: b)
-        (actorTarget ?? actor).forward(batch.nextState(actions: nil), isTraining: false, rng: &rng, into: nextActions)
+        // a′ = actor(s′) once per distinct s′ (the actor runs without dropout, so equal states get
+        // equal actions), then gathered to the rows.
+        let distinct = batch.distinctNext
+        distinct.find(batch.nextState(actions: nil))
+        let distinctActions = batch.distinctActions.matrix(rows: distinct.count)
+        (actorTarget ?? actor).forward(distinct.input, isTraining: false, rng: &rng, into: distinctActions)
+        for r in 0..<b {
+            let from = distinctActions.row(Int(distinct.index[r]))
+            for k in 0..<taskCount { nextActions[r, k] = from[k] }
+        }
         if noise > 0 {
             // One draw per task per batch, shared by the rows (DDPG_ESMM_BC.py:59, 65-67).
             for k in 0..<taskCount {

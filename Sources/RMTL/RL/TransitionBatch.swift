@@ -5,6 +5,9 @@ final class TransitionBatch: @unchecked Sendable {
     let numeric: Activation, nextNumeric: Activation
     let actionBuffer: Activation, nextActions: Activation, rewards: Activation, targets: Activation
     let scratch: Activation, scratch2: Activation
+    /// The distinct next states and the actor's actions for them (the TD target's a′ is computed
+    /// once per distinct s′).
+    let distinctNext: DistinctStates, distinctActions: Activation
     var done: [Float]
     private(set) var rows = 0
 
@@ -22,6 +25,8 @@ final class TransitionBatch: @unchecked Sendable {
         targets = Activation(capacity: capacity, columns: taskCount)
         scratch = Activation(capacity: capacity, columns: taskCount)
         scratch2 = Activation(capacity: capacity, columns: taskCount)
+        distinctNext = DistinctStates(capacity: capacity, fieldCount: fieldCount, numericCount: numericCount)
+        distinctActions = Activation(capacity: capacity, columns: taskCount)
         done = [Float](repeating: 0, count: capacity)
     }
 

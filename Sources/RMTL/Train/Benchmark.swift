@@ -21,6 +21,19 @@ public enum Benchmark {
         public var fractionOfPeak: Double
         public var parameters: Int
         public var peakResidentMB: Double
+        /// `critic-update`/`critic-stage`: seconds the timed work would take at `peakGflops`
+        /// (FLOPs / peak), per step or per epoch; `secondsPerStep / arithmeticBoundSeconds` is the
+        /// distance from the bound.
+        public var arithmeticBoundSeconds: Double? = nil
+        /// `critic-stage`: replay-buffer transitions, epochs timed, steps per epoch.
+        public var bufferRows: Int? = nil
+        public var epochs: Int? = nil
+        public var stepsPerEpoch: Int? = nil
+        /// `critic-update`: FLOPs rmtl actually executed per sample (the critics' state GEMMs and the
+        /// actor run once per distinct state, see `Critic.forward`), and the mean fraction of distinct
+        /// states per shard in the critics' training input.
+        public var executedFlopsPerSample: Double? = nil
+        public var distinctStateFraction: Double? = nil
 
         /// `rmtl bench --json` keys: snake case, and `samples_per_s` as issue 3 names it.
         enum CodingKeys: String, CodingKey {
@@ -28,6 +41,9 @@ public enum Benchmark {
             case secondsPerStep = "seconds_per_step", samplesPerSecond = "samples_per_s"
             case flopsPerSample = "flops_per_sample", peakGflops = "peak_gflops", fractionOfPeak = "fraction_of_peak"
             case peakResidentMB = "peak_resident_mb"
+            case arithmeticBoundSeconds = "arithmetic_bound_seconds", bufferRows = "buffer_rows", epochs
+            case stepsPerEpoch = "steps_per_epoch", executedFlopsPerSample = "executed_flops_per_sample"
+            case distinctStateFraction = "distinct_state_fraction"
         }
     }
 
@@ -35,6 +51,7 @@ public enum Benchmark {
     public static func run(model name: String, batch: Int, steps: Int, threads: Int, seed: UInt64 = 2022) throws -> Result {
         guard steps >= 1 else { throw ConfigurationError(parameter: "steps", message: "expected at least 1 step, got \(steps)") }
         guard batch >= 1 else { throw ConfigurationError(parameter: "batch", message: "expected a positive batch, got \(batch)") }
+        if name == "critic-update" { return try criticUpdate(batch: batch, steps: steps, threads: threads, seed: seed) }
         var rng = RandomGenerator(seed: seed)
         let network: TrainableModel
         let isCritic = name == "critic"
@@ -43,7 +60,7 @@ public enum Benchmark {
             network = try TrainableModel(batchCapacity: batch, threads: threads, rng: &rng) { Critic(config, &$0) }
         } else {
             guard let kind = ModelKind(rawValue: name) else {
-                let names = (ModelKind.allCases.map(\.rawValue) + ["critic"]).joined(separator: ", ")
+                let names = (ModelKind.allCases.map(\.rawValue) + ["critic", "critic-update", "critic-stage"]).joined(separator: ", ")
                 throw ConfigurationError(parameter: "model", message: "unknown model '\(name)'; expected one of: \(names)")
             }
             let config = ModelConfig(kind: kind, cardinalities: paperCardinalities, numericCount: 1, taskCount: 2)
@@ -83,6 +100,139 @@ public enum Benchmark {
             model: name, batch: batch, threads: network.threads, steps: steps, secondsPerStep: seconds,
             samplesPerSecond: Double(batch) / seconds, flopsPerSample: flops, gflops: gflops, peakGflops: peak,
             fractionOfPeak: gflops / peak, parameters: network.parameterCount, peakResidentMB: peakResidentMegabytes())
+    }
+
+    /// The actor the paper's RMTL-ESMM builds its critics over: ESMM at the paper's sizes.
+    public static let criticUpdateActor = ModelKind.esmm
+
+    /// An RLAgent in code mode (two independent `CriticNeg` critics of the paper's sizes over a
+    /// pretrained-shape ESMM actor, z-score quirk, min target, noise, dropout in the targets) whose
+    /// buffer holds `bufferRows` random transitions: right-skewed ids like frequency ranks, the
+    /// all-zero numeric column of the authors' data, uniform actions, rewards in [−4.6, 0], 10% done.
+    static func criticAgent(batch: Int, bufferRows: Int, threads: Int, rng: inout RandomGenerator) throws -> RLAgent {
+        let config = ModelConfig(kind: criticUpdateActor, cardinalities: paperCardinalities, numericCount: 1, taskCount: 2)
+        let actor = try TrainableModel(config, batchCapacity: batch, threads: threads, rng: &rng)
+        var settings = RMTLSettings(mode: .code)
+        settings.batchSize = batch
+        settings.bufferCapacity = bufferRows
+        settings.criticInit = .faithful
+        let agent = try RLAgent(actor: actor, settings: settings, rng: &rng)
+        let n = bufferRows + 1
+        var categorical: [[Int32]] = []
+        for c in paperCardinalities {
+            categorical.append((0..<n).map { _ in let u = rng.nextUniform(); return Int32(Float(c) * u * u * u) })
+        }
+        let data = Dataset(
+            name: "bench", categoricalNames: paperCardinalities.indices.map { "f\($0)" }, categorical: categorical,
+            cardinalities: paperCardinalities, numericNames: ["x"], numeric: [[Float](repeating: 0, count: n)],
+            taskNames: ["click", "pay"], labels: [[Float](repeating: 0, count: n), [Float](repeating: 0, count: n)],
+            sessions: [Int32](repeating: 0, count: n), timestamps: [Int64](repeating: 0, count: n))
+        for i in 0..<bufferRows {
+            let a = [rng.nextUniform(), rng.nextUniform()]
+            agent.buffer.append(row: i, next: i + 1, of: data, actions: a,
+                                rewards: [-4.6 * rng.nextUniform(), -4.6 * rng.nextUniform()], isDone: rng.nextUniform() < 0.1)
+        }
+        return agent
+    }
+
+    /// FLOPs of one critic training step per sampled row, dense and counted honestly (2·m·n·k per
+    /// GEMM, backward = 2 × forward): the actor's forward for a′, per critic network the target's
+    /// forward on (s′, a′), the online forward on (s′, a′) when the target is `min`, and the online
+    /// forward + backward on (s, a). Adam, the soft update and embedding gathers are not counted.
+    static func criticStepFlopsPerRow(_ agent: RLAgent) -> Double {
+        let next = agent.settings.tdTarget == .minimum ? 2.0 : 1.0
+        return agent.actor.flopsPerRow + agent.critics.reduce(0) { $0 + (next + 3) * $1.flopsPerRow }
+    }
+
+    /// `critic-update`: the real `RLAgent` critic step (`criticStep`, what `trainCritic` repeats) at
+    /// `batch`, code mode, over a buffer of 8 batches; `flops_per_sample` is `criticStepFlopsPerRow`.
+    static func criticUpdate(batch: Int, steps: Int, threads: Int, seed: UInt64) throws -> Result {
+        var rng = RandomGenerator(seed: seed)
+        let agent = try criticAgent(batch: batch, bufferRows: 8 * batch, threads: threads, rng: &rng)
+        for _ in 0..<2 { _ = agent.criticStep(rng: &rng) }
+        var seconds = 0.0, executed = 0.0, distinct = 0.0
+        for _ in 0..<steps {
+            let start = DispatchTime.now().uptimeNanoseconds
+            _ = agent.criticStep(rng: &rng)
+            seconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            // Untimed bookkeeping: what the step really executed.
+            let (e, d) = executedCriticStepFlops(agent)
+            executed += e
+            distinct += d
+        }
+        seconds /= Double(steps)
+        let flops = criticStepFlopsPerRow(agent)
+        let gflops = flops * Double(batch) / seconds / 1e9
+        let peak = measurePeakGflops(threads: threads)
+        var r = Result(
+            model: "critic-update", batch: batch, threads: threads, steps: steps, secondsPerStep: seconds,
+            samplesPerSecond: Double(batch) / seconds, flopsPerSample: flops, gflops: gflops, peakGflops: peak,
+            fractionOfPeak: gflops / peak, parameters: agent.critics.reduce(0) { $0 + $1.parameterCount },
+            peakResidentMB: peakResidentMegabytes())
+        r.arithmeticBoundSeconds = flops * Double(batch) / (peak * 1e9)
+        r.executedFlopsPerSample = executed / Double(steps * batch)
+        r.distinctStateFraction = distinct / Double(steps)
+        return r
+    }
+
+    /// FLOPs the last critic step executed, and the distinct-state fraction of its training input:
+    /// the dense count minus the state part of each critic's first layer (forward, and both backward
+    /// GEMMs for the trained critics) for rows that repeat a state of their shard, minus the action
+    /// part of that layer (rank one, so O(bottom[0]) a row instead of a GEMM), and the actor's forward
+    /// for repeated next states.
+    static func executedCriticStepFlops(_ agent: RLAgent) -> (Double, Double) {
+        let b = Double(agent.settings.batchSize), next = agent.settings.tdTarget == .minimum ? 2.0 : 1.0
+        func distinct(_ model: TrainableModel) -> Double? {
+            var total = 0
+            for p in 0..<model.threads {
+                guard let critic = model.replica(p) as? Critic else { return nil }
+                total += critic.states.count
+            }
+            return Double(total)
+        }
+        var flops = agent.actor.flopsPerRow * Double(agent.batch.distinctNext.count)
+        var fraction = 0.0
+        for (online, target) in zip(agent.critics, agent.targets) {
+            let dense = online.flopsPerRow * b
+            guard let c = online.replica(0) as? Critic, let us = distinct(online), let ut = distinct(target) else {
+                flops += (next + 3) * dense
+                fraction += 1
+                continue
+            }
+            let state = 2 * Double(c.config.inputWidth - c.config.embedDim) * Double(c.config.bottom[0])
+            let action = 2 * Double(c.config.embedDim) * Double(c.config.bottom[0])   // rank one, O(bottom[0]) a row
+            flops += next * (dense - state * (b - ut) - action * b) + 3 * (dense - state * (b - us) - action * b)
+            fraction += us / b
+        }
+        return (flops, fraction / Double(agent.critics.count))
+    }
+
+    /// `critic-stage`: `epochs` epochs of the code-faithful critic stage (`RLAgent.trainCritic`,
+    /// including its dead-critic check and per-epoch diagnostics) over a full buffer of `bufferRows`
+    /// random transitions (the code's memory_size is 500,000: 244 steps of 2048 per epoch).
+    /// `seconds_per_step` is seconds per epoch; the bound counts the training steps' FLOPs only.
+    public static func criticStage(batch: Int, bufferRows: Int, epochs: Int, threads: Int, seed: UInt64 = 2022) throws -> Result {
+        guard epochs >= 1 else { throw ConfigurationError(parameter: "steps", message: "expected at least 1 epoch, got \(epochs)") }
+        var rng = RandomGenerator(seed: seed)
+        let agent = try criticAgent(batch: batch, bufferRows: bufferRows, threads: threads, rng: &rng)
+        let start = DispatchTime.now().uptimeNanoseconds
+        let reports = try agent.trainCritic(epochs: epochs, rng: &rng)
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 / Double(reports.count)
+        let stepsPerEpoch = reports[0].steps
+        let flops = criticStepFlopsPerRow(agent)
+        let epochFlops = flops * Double(batch * stepsPerEpoch)
+        let gflops = epochFlops / seconds / 1e9
+        let peak = measurePeakGflops(threads: threads)
+        var r = Result(
+            model: "critic-stage", batch: batch, threads: threads, steps: stepsPerEpoch * reports.count, secondsPerStep: seconds,
+            samplesPerSecond: Double(batch * stepsPerEpoch) / seconds, flopsPerSample: flops, gflops: gflops, peakGflops: peak,
+            fractionOfPeak: gflops / peak, parameters: agent.critics.reduce(0) { $0 + $1.parameterCount },
+            peakResidentMB: peakResidentMegabytes())
+        r.arithmeticBoundSeconds = epochFlops / (peak * 1e9)
+        r.bufferRows = bufferRows
+        r.epochs = reports.count
+        r.stepsPerEpoch = stepsPerEpoch
+        return r
     }
 
     /// The machine's FP32 peak on `threads` cores, measured: each thread runs a chain-free stream of
