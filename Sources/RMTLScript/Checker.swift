@@ -308,6 +308,8 @@ public struct Checker {
             state.flags.subtract([.critic, .trainedCritic])
         case "critic":
             state.flags.remove(.trainedCritic)
+        case "import results":
+            state.resultsUnknown = true
         case "eval", "record result":
             if let e = b.values["as"], let name = Checker.resultBase(e) { state.addResult(name) }
         default: break

@@ -268,6 +268,10 @@ public let commandTable: [CommandSpec] = [
     CommandSpec(verb: "export", sub: "results", params: [
         ParamSpec("file", .path, positional: true, required: true, "The JSON file to write.")],
         needs: [], produces: [], summary: "Write every named result with seed, config and data fingerprint as JSON."),
+    CommandSpec(verb: "import", sub: "results", params: [
+        ParamSpec("file", .path, positional: true, required: true, "A JSON file written by 'export results' or --results.")],
+        needs: [], produces: [],
+        summary: "Read named results from an 'export results' file (another run, machine or CI job), to compare with."),
     CommandSpec(verb: "plot", sub: "loss", params: [
         ParamSpec("file", .path, positional: true, "Also write the SVG here.")],
         needs: [], produces: [], summary: "Chart the training loss per epoch (SVG)."),

@@ -129,6 +129,27 @@ import RMTLScript
         #expect(json.contains("\"rmtlVersion\" : \"\(rmtlVersion)\""))
     }
 
+    @Test func importedResultsCompareLikeTheOriginals() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("rmtl-import-\(getpid()).json").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let text = """
+            for s in 3 {
+                record result as a[$s] seed=$s ctr=[0.70 + $s / 1000, 0.2, 0.19] ctcvr=[0.71, 0.05, 0.04 + $s / 1000]
+                record result as b[$s] seed=$s ctr=[0.69, 0.21, 0.2] ctcvr=[0.72, 0.05, 0.04]
+            }
+
+            """
+        let original = session(text + "export results \"\(path)\"\ncompare a b test=paired\n")
+        let imported = session("import results \"\(path)\"\ncompare a b test=paired\nassert a[2].ctr.auc == 0.702\n")
+        #expect(imported.diagnostics.isEmpty, "\(imported.diagnostics)")
+        #expect(imported.session.workspace.results == original.session.workspace.results)
+        let table = { (c: CapturedSession) in c.stdout.drop { !$0.hasPrefix("task") }.prefix(8) }
+        #expect(table(imported) == table(original) && !table(original).isEmpty)
+        try Data("{}".utf8).write(to: URL(fileURLWithPath: path))
+        let broken = session("import results \"\(path)\"\n")
+        #expect(broken.diagnostics.joined().contains("is not a results file"))
+    }
+
     @Test func compareWritesMarkdownTables() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("rmtl-compare-\(getpid()).md").path
         defer { try? FileManager.default.removeItem(atPath: path) }

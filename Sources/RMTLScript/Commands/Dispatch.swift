@@ -77,6 +77,7 @@ extension Session {
         case "save": try w.save(to: try a.string("file")!)
         case "restore": try w.restore(from: try a.string("file")!)
         case "export results": try w.exportResults(to: try a.string("file")!)
+        case "import results": try w.importResults(from: try a.string("file")!)
         case "plot loss", "plot auc", "plot q": try w.plot(b.spec.sub!, file: try a.string("file"))
         case "report": try writeReport(to: try a.string("file")!)
         case "help": write(Help.text(topic: try a.value("topic")?.text, sub: try a.value("sub")?.text))

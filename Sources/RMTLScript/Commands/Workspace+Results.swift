@@ -146,13 +146,15 @@ extension Workspace {
         }
     }
 
-    public struct ExportedResult: Encodable {
+    public struct ExportedResult: Codable {
         public var name: String
         public var group: String
         public var index: String?
         public var seed: UInt64
         public var split: String
         public var model: String?
+        /// Task names in the loader's order (`metrics` is keyed by them).
+        public var tasks: [String]?
         /// task → metric → value
         public var metrics: [String: [String: Double]]
     }
@@ -168,7 +170,7 @@ extension Workspace {
     public func makeExport() -> ResultsExport {
         let exported = results.map { r in
             ExportedResult(name: r.name, group: r.base, index: r.index, seed: r.seed, split: r.split, model: r.model,
-                           metrics: Dictionary(r.tasks.map { t in
+                           tasks: r.tasks.map(\.task), metrics: Dictionary(r.tasks.map { t in
                                (t.task, ["auc": t.auc, "logloss": t.logLoss, "slogloss": t.sessionLogLoss])
                            }, uniquingKeysWith: { $1 }))
         }
@@ -199,6 +201,29 @@ extension Workspace {
         try Workspace.writeAtomically(data, to: path)
         recorder?.artifactWritten(kind: "results", path: path)
         say("wrote \(results.count) result\(results.count == 1 ? "" : "s") to \(path)")
+    }
+
+    /// `import results "file.json"`: every result of an export, stored under its own name (a
+    /// result of the same name is replaced, as `eval` does).
+    public func importResults(from path: String) throws {
+        struct Document: Decodable { var results: [ExportedResult] }
+        guard let data = FileManager.default.contents(atPath: path) else { throw WorkspaceError.io("read", path: path) }
+        let document: Document
+        do { document = try JSONDecoder().decode(Document.self, from: data) } catch {
+            throw WorkspaceError.rejected("\(path) is not a results file", hint: "write one with 'export results' or 'rmtl run … --results'")
+        }
+        for r in document.results {
+            let order = r.tasks ?? r.metrics.keys.sorted()
+            let tasks = try order.map { task -> TaskMetrics in
+                guard let m = r.metrics[task], let auc = m["auc"], let logLoss = m["logloss"], let sLogLoss = m["slogloss"] else {
+                    throw WorkspaceError.rejected("\(path): result '\(r.name)' lacks auc, logloss or slogloss for task '\(task)'",
+                                                  hint: "write the file with 'export results'")
+                }
+                return TaskMetrics(task: task, auc: auc, logLoss: logLoss, sessionLogLoss: sLogLoss)
+            }
+            store(EvalResult(base: r.group, index: r.index, seed: r.seed, split: r.split, model: r.model, tasks: tasks))
+        }
+        say("imported \(document.results.count) result\(document.results.count == 1 ? "" : "s") from \(path)")
     }
 
     static func writeAtomically(_ data: Data, to path: String) throws {
