@@ -145,7 +145,7 @@ extension Workspace {
             try agent.update { $0.batchSize = batchSize; $0.actorLearningRate = Float(learningRate) }
             _ = try agent.trainDDPG(validation: splits.validation, epochs: epochs, rng: &rng) { [self] r in
                 let aucs = r.validation.map { "\($0.task) \(String(format: "%.4f", $0.auc))" }.joined(separator: "  ")
-                say("ddpg epoch \(r.epoch)  TD loss \(String(format: "%.5f", r.tdLoss))  policy Q \(String(format: "%.4f", r.meanPolicyQ))  val auc \(aucs)\(r.isBest ? "  best" : "")")
+                say("ddpg epoch \(r.epoch)  TD loss \(String(format: "%.5f", r.tdLoss))  policy Q \(r.meanPolicyQ.isNaN ? "- (no actor step yet: actor_after)" : String(format: "%.4f", r.meanPolicyQ))  val auc \(aucs)\(r.isBest ? "  best" : "")")
                 record(EpochRecord(phase: "ddpg", epoch: r.epoch, loss: r.tdLoss, auc: r.validation.map { ($0.task, $0.auc) }, q: r.meanPolicyQ))
             }
         }
