@@ -166,6 +166,8 @@ public let commandTable: [CommandSpec] = [
         ParamSpec("session", .any, "Session column."),
         ParamSpec("time", .any, "Time column (Unix milliseconds)."),
         ParamSpec("sep", .choice(["comma", "tab", "semicolon", "pipe"]), default: .word("comma"), "Field separator."),
+        ParamSpec("scale", .choice(["none", "log"]), default: .word("none"),
+                  "Numeric columns as read, or sign(x)·log(1 + |x|) for counts and durations."),
     ], needs: [], produces: [.data], summary: "Load any CSV/TSV table."),
     CommandSpec(verb: "sessionize", params: [
         ParamSpec("gap", .duration, default: .duration(1800), "Inactivity gap that ends a session."),

@@ -16,7 +16,8 @@ import RMTLScript
         #expect(c.stdout.last == "2")
     }
 
-    @Test(arguments: ["for s in [1, 2] {\n", "show [1,\n", "show (1 +\n", "seed \\\n", "for s in [1] {\n  show $s\n"])
+    @Test(arguments: ["for s in [1, 2] {\n", "show [1,\n", "show (1 +\n", "seed \\\n", "for s in [1] {\n  show $s\n",
+                         "if 1 < 2 {\n", "if 1 < 2 {\n  show 1\n} else {\n"])
     func unfinishedInputAsksForMore(_ text: String) {
         let c = CapturedSession()
         let outcome = c.session.run(source: text, file: "<prompt>", mode: .prompt)

@@ -1,3 +1,5 @@
+import Foundation
+
 /// What to read from any CSV/TSV (data-formats.md §4): the script names every column.
 public struct CSVLoadOptions: Sendable, Equatable {
     /// A task and the 0/1 column that holds its label.
@@ -23,6 +25,9 @@ public struct CSVLoadOptions: Sendable, Equatable {
     public var keys: [String]
     /// `,` or tab.
     public var separator: UInt8
+    /// Numeric columns as sign(x)·log(1 + |x|): counts and durations span orders of magnitude, and a
+    /// raw millisecond column feeds the numeric layer values in the millions.
+    public var logNumeric = false
 
     public init(
         categorical: [String], numeric: [String] = [], labels: [Label], session: String? = nil,
@@ -50,9 +55,10 @@ public struct CSVLoadOptions: Sendable, Equatable {
     }
 
     /// A stable text of the options, for cache keys.
-    var fingerprint: String {
+    package var fingerprint: String {
         "cat=\(categorical) num=\(numeric) labels=\(labels.map { "\($0.task)=\($0.column)" }) "
             + "session=\(session ?? "") user=\(user ?? "") time=\(time ?? "") keys=\(keys) sep=\(separator)"
+            + (logNumeric ? " scale=log" : "")
     }
 }
 
@@ -111,7 +117,10 @@ public enum GenericCSVReader {
         while try reader.nextRecord() {
             try reader.requireFieldCount(width)
             for (k, i) in catIndex.enumerated() { catColumns[k].append(cats[k].intern(reader.field(i))) }
-            for (k, i) in numIndex.enumerated() { numColumns[k].append(try reader.float(i, column: o.numeric[k])) }
+            for (k, i) in numIndex.enumerated() {
+                let x = try reader.float(i, column: o.numeric[k])
+                numColumns[k].append(o.logNumeric ? Float.signedLog1p(x) : x)
+            }
             for (k, i) in labelIndex.enumerated() { labelColumns[k].append(try reader.label(i, column: o.labels[k].column)) }
             for (k, i) in keyIndex.enumerated() { keyColumns[k].append(keys[k].intern(reader.field(i))) }
             if let i = timeIndex { times.append(try reader.int64(i, column: o.time!)) }  // safe: timeIndex set only when o.time is
@@ -130,5 +139,12 @@ public enum GenericCSVReader {
         if let u = o.user, userIndex != nil, let k = keyNames.firstIndex(of: u) { table.users = keyColumns[k] }
         table.notes.append("file: \(path) (\(rows) rows, separator '\(reader.separatorName)')")
         return table
+    }
+}
+
+extension Float {
+    /// sign(x)·log(1 + |x|): monotone, 0 at 0, and about log|x| for large |x|.
+    static func signedLog1p(_ x: Float) -> Float {
+        x < 0 ? -Float(Foundation.log1p(Double(-x))) : Float(Foundation.log1p(Double(x)))
     }
 }

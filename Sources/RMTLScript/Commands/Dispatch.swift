@@ -22,7 +22,7 @@ extension Session {
                 categorical: try a.nameList("cat") ?? [], numeric: try a.nameList("num") ?? [],
                 labels: (try a.pairs("labels") ?? []).map { (task: $0.0, column: $0.1) },
                 session: try a.value("session")?.text, time: try a.value("time")?.text,
-                separator: try a.word("sep")!)
+                separator: try a.word("sep")!, logNumeric: try a.word("scale")! == "log")
             try w.load(format: "csv", path: try a.string("file")!, csv: options)
         case "sessionize":
             let by = try a.value("by")?.text

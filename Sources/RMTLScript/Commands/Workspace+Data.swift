@@ -27,10 +27,11 @@ extension Workspace {
                 guard let separator = CSVLoadOptions.separator(named: csv.separator) else {
                     throw WorkspaceError.failed("unknown separator '\(csv.separator)'")
                 }
-                let options = CSVLoadOptions(
+                var options = CSVLoadOptions(
                     categorical: csv.categorical, numeric: csv.numeric,
                     labels: csv.labels.map { CSVLoadOptions.Label(task: $0.task, column: $0.column) },
                     session: csv.session, time: csv.time, separator: separator)
+                options.logNumeric = csv.logNumeric
                 return try DataPipeline.loadCSV(path: path, options: options)
             }
         }
@@ -56,10 +57,12 @@ extension Workspace {
         public var time: String?
         /// `comma`, `tab`, `semicolon`, `pipe`.
         public var separator: String
+        /// `scale=log`: numeric columns as sign(x)·log(1 + |x|).
+        public var logNumeric = false
 
         public static func == (a: CSVOptions, b: CSVOptions) -> Bool {
             a.categorical == b.categorical && a.numeric == b.numeric && a.session == b.session
-                && a.time == b.time && a.separator == b.separator
+                && a.time == b.time && a.separator == b.separator && a.logNumeric == b.logNumeric
                 && a.labels.map(\.task) == b.labels.map(\.task) && a.labels.map(\.column) == b.labels.map(\.column)
         }
     }

@@ -56,6 +56,17 @@ func expectDataError(
         #expect(summary.contains("task ctr: 2 positives"))
     }
 
+    @Test func logScaledNumericColumns() throws {
+        let folder = TemporaryFolder()
+        defer { folder.cleanup() }
+        let path = folder.write("d.csv", "sid,user,item,price,click,buy,t\ns1,u1,a,1.5,1,0,300\ns1,u1,b,0,0,0,100\ns2,u2,c,-124,1,1,200\n")
+        var o = options
+        o.logNumeric = true
+        let t = try GenericCSVReader.read(path: path, options: o)
+        #expect(t.numeric[0] == [Float(log1p(1.5)), 0, -Float(log1p(124.0))])
+        #expect(o.fingerprint != options.fingerprint, "the cache must not serve raw values for scale=log")
+    }
+
     @Test func tabSeparated() throws {
         let folder = TemporaryFolder()
         defer { folder.cleanup() }
