@@ -35,15 +35,9 @@ import Testing
     }
 
     static func batch(_ fixture: ParityFixture) throws -> Batch {
-        let f = fixture.config, rows = f.batch, fields = f.fieldDims.count
-        let ids = try fixture.ids(), numeric = try fixture.values("input.numerical"), labels = try fixture.values("input.labels")
-        let data = Dataset(
-            name: "fixture", categoricalNames: (0..<fields).map { "f\($0)" },
-            categorical: (0..<fields).map { c in (0..<rows).map { Int32(ids[$0 * fields + c]) } }, cardinalities: f.fieldDims,
-            numericNames: ["x"], numeric: [numeric], taskNames: ["ctr", "ctcvr"],
-            labels: (0..<2).map { t in (0..<rows).map { labels[$0 * 2 + t] } },
-            sessions: Array(repeating: 0, count: rows), timestamps: Array(repeating: 0, count: rows))
-        let batch = Batch(capacity: rows, fieldCount: fields, numericCount: 1, taskCount: 2)
+        let rows = fixture.config.batch
+        let data = try fixture.dataset()
+        let batch = Batch(capacity: rows, fieldCount: fixture.config.fieldDims.count, numericCount: 1, taskCount: 2)
         batch.gather(data, Array(0..<rows)[...])
         return batch
     }

@@ -161,14 +161,7 @@ import Testing
         for i in agent.critics.indices {
             for name in criticNames { try agent.critics[i].setTensor(name, try fixture.values("critic.\(i).\(name)")) }
         }
-        let ids = try fixture.ids(), numeric = try fixture.values("input.numerical"), labels = try fixture.values("input.labels")
-        let fields = f.fieldDims.count
-        let data = Dataset(
-            name: "fixture", categoricalNames: (0..<fields).map { "f\($0)" },
-            categorical: (0..<fields).map { c in (0..<rows).map { Int32(ids[$0 * fields + c]) } }, cardinalities: f.fieldDims,
-            numericNames: ["x"], numeric: [numeric], taskNames: ["ctr", "ctcvr"],
-            labels: (0..<2).map { t in (0..<rows).map { labels[$0 * 2 + t] } },
-            sessions: Array(repeating: 0, count: rows), timestamps: Array(repeating: 0, count: rows))
+        let data = try fixture.dataset()
         // Q of the starting predictions, as the weights see them.
         let q = agent.criticValues(on: data)
         Self.expectMatch("Q_k(s, ŷ_k)", expected: try fixture.values("output.q"), actual: (0..<rows).flatMap { r in [q[0][r], q[1][r]] })

@@ -59,6 +59,18 @@ struct ParityFixture {
     func ids(_ name: String = "input.categorical") throws -> [Int] {
         try file.tensor(name, dtype: .i64, path: "parity_\(model).safetensors").integers ?? []
     }
+
+    /// The fixture's input batch (ids, numeric column, two labels) as a one-session `Dataset`.
+    func dataset() throws -> Dataset {
+        let rows = config.batch, fields = config.fieldDims.count
+        let ids = try ids(), numeric = try values("input.numerical"), labels = try values("input.labels")
+        return Dataset(
+            name: "fixture", categoricalNames: (0..<fields).map { "f\($0)" },
+            categorical: (0..<fields).map { c in (0..<rows).map { Int32(ids[$0 * fields + c]) } }, cardinalities: config.fieldDims,
+            numericNames: ["x"], numeric: [numeric], taskNames: ["ctr", "ctcvr"],
+            labels: (0..<2).map { t in (0..<rows).map { labels[$0 * 2 + t] } },
+            sessions: Array(repeating: 0, count: rows), timestamps: Array(repeating: 0, count: rows))
+    }
 }
 
 /// How far `actual` is from `expected`, element by element: passes when every
