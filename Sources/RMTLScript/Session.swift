@@ -264,29 +264,29 @@ public final class Session {
             for v in values {
                 if Interrupt.requested.load(ordering: .relaxed) { throw ScriptError.interrupted(at: s.range) }
                 define(variable.text, v)
-                for inner in body {
-                    if quitRequested { return }
-                    try exec(inner, failures: &failures)
-                }
+                try exec(block: body, failures: &failures)
+                if quitRequested { return }
             }
         case .conditional(let condition, let then, let otherwise, _):
             guard case .bool(let holds) = try evaluate(condition) else {
                 throw ScriptError.runtime("'if' needs a comparison such as $dataset == \"synthetic\"", at: condition.range)
             }
-            for inner in holds ? then : otherwise {
-                if quitRequested { return }
-                try exec(inner, failures: &failures)
-            }
+            try exec(block: holds ? then : otherwise, failures: &failures)
         case .include(_, let body, _):
-            for inner in body ?? [] {
-                if quitRequested { return }
-                try exec(inner, failures: &failures)
-            }
+            try exec(block: body ?? [], failures: &failures)
         case .assertion(let condition, let r):
             if let failure = try checkAssertion(condition, at: r) {
                 writeError(Diagnostic(failure).rendered())
                 failures.append(failure)
             }
+        }
+    }
+
+    /// The statements of a block in order, stopping at `quit`.
+    private func exec(block: [Statement], failures: inout [ScriptError]) throws {
+        for inner in block {
+            if quitRequested { return }
+            try exec(inner, failures: &failures)
         }
     }
 

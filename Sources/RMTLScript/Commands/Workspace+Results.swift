@@ -52,11 +52,11 @@ extension Workspace {
         let groups = try names.map(resolve)
         let comparison = try Comparison(groups: groups, metrics: metrics, options: options)
         let tables = groups.count > 3 ? comparison.byResult() : [comparison.byMetric()]
+        let legend = comparison.legend()
         for t in tables { emit(.table(t)) }
-        for line in comparison.legend() { say(line) }
+        for line in legend { say(line) }
         if let path = options.markdownPath {
             var text = tables.map(\.markdown).joined(separator: "\n\n") + "\n"
-            let legend = comparison.legend()
             if !legend.isEmpty { text += "\n" + legend.joined(separator: "  \n") + "\n" }
             try Workspace.writeAtomically(Data(text.utf8), to: path)
             recorder?.artifactWritten(kind: "table", path: path)
