@@ -18,19 +18,23 @@ package enum DataBenchmark {
             report.append("generate \(events) events: \(String(format: "%.2f", t)) s")
         }
         let cacheFolder = directory + "/.rmtl-cache-bench"
-        if cachedOnly {
-            // A fresh process loading through the cache the previous full run left behind.
+        /// Loads through the cache, then sessionizes, splits and encodes: two report lines.
+        func cachedReload(_ loadLabel: String, _ prepareLabel: String) throws {
             var cached: DataPipeline?
             let hit = try seconds {
                 cached = try DataPipeline.loadRetailRocket(directory: directory, cache: CacheOptions(folder: cacheFolder))
             }
-            report.append("load through the cache: \(String(format: "%.2f", hit)) s (\(cached!.cacheStatus))")  // safe: set above
+            report.append("\(loadLabel): \(String(format: "%.2f", hit)) s (\(cached!.cacheStatus))")  // safe: set above
             var c = cached!  // safe: set above
             let prepare = try seconds {
                 try c.sessionize(gapMilliseconds: DataPipeline.defaultGap)
                 try c.split(.paper)
             }
-            report.append("sessionize + collapse + split + encode: \(String(format: "%.2f", prepare)) s")
+            report.append("\(prepareLabel): \(String(format: "%.2f", prepare)) s")
+        }
+        if cachedOnly {
+            // A fresh process loading through the cache the previous full run left behind.
+            try cachedReload("load through the cache", "sessionize + collapse + split + encode")
             return report.joined(separator: "\n")
         }
         try? FileManager.default.removeItem(atPath: cacheFolder)
@@ -49,17 +53,7 @@ package enum DataBenchmark {
             _ = try DataPipeline.loadRetailRocket(directory: directory, cache: CacheOptions(folder: cacheFolder))
         }
         report.append("load writing the cache: \(String(format: "%.2f", write)) s")
-        var cached: DataPipeline?
-        let hit = try seconds {
-            cached = try DataPipeline.loadRetailRocket(directory: directory, cache: CacheOptions(folder: cacheFolder))
-        }
-        report.append("cached reload: \(String(format: "%.2f", hit)) s (\(cached!.cacheStatus))")  // safe: set above
-        var c = cached!  // safe: set above
-        let encodeAgain = try seconds {
-            try c.sessionize(gapMilliseconds: DataPipeline.defaultGap)
-            try c.split(.paper)
-        }
-        report.append("cached reload, sessionize + split + encode: \(String(format: "%.2f", encodeAgain)) s")
+        try cachedReload("cached reload", "cached reload, sessionize + split + encode")
         return report.joined(separator: "\n")
     }
 

@@ -295,11 +295,15 @@ public enum SyntheticRetailRocket {
         for item in 0..<total {
             let out = item < splitAt ? part1 : part2
             let id = world.itemIDs[item]
-            func row(_ w: Int, _ name: StaticString, _ value: () -> Void) {
+            /// `timestamp,itemid,`: the start of every property row of this item.
+            func start(_ w: Int) {
                 out.int(snapshot(w))
                 out.byte(UInt8(ascii: ","))
                 out.int(id)
                 out.byte(UInt8(ascii: ","))
+            }
+            func row(_ w: Int, _ name: StaticString, _ value: () -> Void) {
+                start(w)
                 out.text(name)
                 out.byte(UInt8(ascii: ","))
                 value()
@@ -335,10 +339,7 @@ public enum SyntheticRetailRocket {
                 let name = extraNames[min(extraNames.count - 1, Int(Double(extraNames.count) * pow(Double(rng.nextUniform()), 3)))]
                 var w = rng.nextInt(below: 4)
                 repeat {
-                    out.int(snapshot(w))
-                    out.byte(UInt8(ascii: ","))
-                    out.int(id)
-                    out.byte(UInt8(ascii: ","))
+                    start(w)
                     out.int(name)
                     out.byte(UInt8(ascii: ","))
                     switch rng.nextInt(below: 3) {
