@@ -1,8 +1,12 @@
+import RMTL
+
 /// What the checker knows about a value without running anything.
 public indirect enum StaticType: Sendable, Equatable {
     case number, duration, string, bool, name, unknown
     case word(String?)
     case list(StaticType)
+
+    var isWord: Bool { if case .word = self { return true } else { return false } }
 
     var summary: String {
         switch self {
@@ -160,8 +164,14 @@ public struct Checker {
         }
         if let v = spec.variadic { for e in bound.rest { checkValue(e, v, command: spec.id) } }
         for (_, e) in bound.extra { _ = typeOf(e) }
-        checkCombinations(bound)
-        applyEffects(bound)
+        for rule in spec.rules {
+            if let e = rule.check(bound, { name in
+                bound.values[name].map(Checker.constantValue) ?? spec.param(name)?.defaultValue
+            }) { report(e) }
+        }
+        for f in spec.produces { state.flags.insert(f) }
+        state.flags.subtract(spec.removes)
+        spec.effect?(&state, bound)
     }
 
     /// Matches arguments to parameters. Shared by the checker and the interpreter.
@@ -255,67 +265,6 @@ public struct Checker {
         return bound
     }
 
-    /// Rules that involve several arguments.
-    mutating func checkCombinations(_ b: BoundCommand) {
-        switch b.spec.id {
-        case "split":
-            let parts = ["train", "val", "test"].map { name in
-                b.values[name].map(Checker.constant) ?? b.spec.param(name)?.defaultValue.flatMap {
-                    if case .number(let v) = $0 { return v } else { return nil }
-                }
-            }
-            if parts.allSatisfy({ $0.map { (0...1).contains($0) } ?? false }) {
-                let total = parts.reduce(0) { $0 + ($1 ?? 0) }
-                if abs(total - 1) > 1e-9 {
-                    let at = b.values["train"].map { t in b.values["test"].map { t.range.union($0.range) } ?? t.range }
-                        ?? b.syntax.range
-                    report(.valueOutOfRange(argument: "split", value: "a sum of \(Value.format(total))",
-                                            allowed: "fractions that sum to 1", at: at))
-                }
-            }
-        case "show":
-            let isRun: Bool = { if case .word("run", _) = b.values["what"] { return true } else { return false } }()
-            if isRun, b.values["id"] == nil {
-                report(.missingArgument(command: "show run", argument: "the run's number, as in 'show run 12'",
-                                        at: b.syntax.range))
-            } else if !isRun, let id = b.values["id"] {
-                report(.tooManyArguments(command: "show", at: id.range))
-            }
-        case "sessionize":
-            if let gap = b.values["gap"], let by = b.values["by"] {
-                report(.invalidUse("give 'gap=' or 'by=', not both", at: gap.range.union(by.range)))
-            }
-        default: break
-        }
-    }
-
-    /// Engine state and names a command creates.
-    mutating func applyEffects(_ b: BoundCommand) {
-        let spec = b.spec
-        for f in spec.produces { state.flags.insert(f) }
-        switch spec.id {
-        case "load retailrocket", "load rmtl": state.taskNames = ["ctr", "ctcvr"]
-        case "load kuairand", "restore": state.taskNames = nil
-        case "load csv":
-            if case .list(let items, _)? = b.values["labels"] {
-                state.taskNames = items.compactMap { if case .pair(let n, _, _) = $0 { return n.text } else { return nil } }
-            } else {
-                state.taskNames = nil
-            }
-        case "actor":
-            state.flags.subtract([.trainedActor, .critic, .trainedCritic])
-        case "train actor":          // the workspace drops critics trained on the old actor's outputs
-            state.flags.subtract([.critic, .trainedCritic])
-        case "critic":
-            state.flags.remove(.trainedCritic)
-        case "import results":
-            state.resultsUnknown = true
-        case "eval", "record result":
-            if let e = b.values["as"], let name = Checker.resultBase(e) { state.addResult(name) }
-        default: break
-        }
-    }
-
     static func resultBase(_ e: Expr) -> String? {
         switch e {
         case .word(let w, _): return w
@@ -338,48 +287,18 @@ public struct Checker {
         }
         if found == .unknown { return }
         switch p.type {
-        case .number, .positiveNumber, .fraction, .integer:
-            guard found == .number else { return wrong() }
-            guard let v = Checker.constant(e) else { return }
-            switch p.type {
-            case .positiveNumber where v <= 0:
-                report(.valueOutOfRange(argument: p.name, value: Value.format(v), allowed: "greater than 0", at: e.range))
-            case .fraction where v < 0 || v > 1:
-                report(.valueOutOfRange(argument: p.name, value: Value.format(v), allowed: "from 0 to 1", at: e.range))
-            case .integer(let min) where v != v.rounded() || v < Double(min) || v > 9.0e15:
-                report(.valueOutOfRange(argument: p.name, value: Value.format(v),
-                                               allowed: "a whole number ≥ \(min)", at: e.range))
-            default: break
-            }
+        case .setting(let domain):
+            if let error = checkSetting(e, found, domain, p) { report(error) }
+        case .number:
+            if found != .number { wrong() }
         case .duration:
             if found != .duration { wrong() }
         case .path:
             if found != .string { wrong() }
-        case .choice(let allowed):
-            guard case .word(let w) = found else { return wrong() }
-            if let w, !allowed.contains(w) {
-                report(.unknownName(w, kind: .value, candidates: allowed, context: "'\(p.name)'", at: e.range))
-            }
         case .model:
             guard case .word(let w) = found else { return wrong() }
             if let w, !modelNames.contains(w) {
                 report(.unknownName(w, kind: .model, candidates: modelNames, context: nil, at: e.range))
-            }
-        case .bool:
-            if found == .bool { return }
-            guard case .word(let w) = found else { return wrong() }
-            if let w, w != "true", w != "false" {
-                report(.unknownName(w, kind: .value, candidates: ["true", "false"], context: "'\(p.name)'", at: e.range))
-            }
-        case .integerList:
-            guard case .list(let element) = found, element == .number || element == .unknown else { return wrong() }
-            if case .list(let items, _) = e {
-                for item in items {
-                    if let v = Checker.constant(item), v != v.rounded() || v < 1 {
-                        report(.valueOutOfRange(argument: p.name, value: Value.format(v),
-                                                       allowed: "whole numbers ≥ 1", at: item.range))
-                    }
-                }
             }
         case .labelMap:
             guard case .list(let items, _) = e else { return wrong() }
@@ -410,6 +329,45 @@ public struct Checker {
         }
     }
 
+    /// A value for an engine setting: the static type first, then, for a constant, the engine's
+    /// own range check (`Arguments.admit`, which the interpreter uses on run-time values too).
+    /// Returns the type error; range errors are reported here.
+    mutating func checkSetting(_ e: Expr, _ found: StaticType, _ domain: SettingDomain, _ p: ParamSpec) -> ScriptError? {
+        let wrong = ScriptError.wrongType(argument: p.name, expected: p.type.summary, found: found.summary, at: e.range)
+        switch domain {
+        case .integer, .real: if found != .number { return wrong }
+        case .flag: if found != .bool, !found.isWord { return wrong }
+        case .choice: if !found.isWord { return wrong }
+        case .integerList(let allowed, _):
+            guard case .list(let element) = found, element == .number || element == .unknown else { return wrong }
+            // each constant element at its own position, then the list as a whole
+            guard case .list(let items, _) = e else { return nil }
+            var failed = false
+            for item in items {
+                guard let v = Checker.constantValue(item) else { continue }
+                do { _ = try Arguments.admit(.list([v]), .integerList(allowed, allowsEmpty: true), argument: p.name, at: item.range) }
+                catch { report(error); failed = true }
+            }
+            if failed { return nil }
+        }
+        guard let v = Checker.constantValue(e) else { return nil }
+        do { _ = try Arguments.admit(v, domain, argument: p.name, at: e.range) } catch { report(error) }
+        return nil
+    }
+
+    /// The value of a constant expression (numbers, words, strings, lists of them), or nil.
+    static func constantValue(_ e: Expr) -> Value? {
+        switch e {
+        case .string(let s, _): return .string(s)
+        case .word(let w, _): return w == "true" ? .bool(true) : w == "false" ? .bool(false) : .word(w)
+        case .list(let items, _):
+            let values = items.compactMap(constantValue)
+            return values.count == items.count ? .list(values) : nil
+        case .number(_, let unit, _) where unit == .duration: return constant(e).map(Value.duration)
+        default: return constant(e).map(Value.number)
+        }
+    }
+
     mutating func checkResultReference(_ e: Expr) {
         guard let base = Checker.resultBase(e), !state.resultsUnknown, !state.results.contains(base) else { return }
         report(.unknownName(base, kind: .result, candidates: state.results, context: nil,
@@ -423,8 +381,8 @@ public struct Checker {
 
     mutating func checkShowTopic(_ e: Expr) {
         guard case .word(let w, let r) = e else { return }
-        if showTopics.contains(w) || state.variables[w] != nil || state.results.contains(w) { return }
-        report(.unknownName(w, kind: .keyword, candidates: showTopics + state.variableOrder + state.results,
+        if CommandSpec.showTopics.contains(w) || state.variables[w] != nil || state.results.contains(w) { return }
+        report(.unknownName(w, kind: .keyword, candidates: CommandSpec.showTopics + state.variableOrder + state.results,
                                    context: "'show'", at: r))
     }
 

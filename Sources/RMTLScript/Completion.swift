@@ -74,13 +74,10 @@ public enum Completion {
 
     static func valueWords(for p: ParamSpec, verb: String, context: Context) -> [String] {
         switch p.type {
-        case .choice(let words): return words
-        case .model: return modelNames
-        case .bool: return ["true", "false"]
         case .result: return context.results
-        case .any where verb == "show": return showTopics + context.results + context.variables
+        case .any where verb == "show": return CommandSpec.showTopics + context.results + context.variables
         case .any where verb == "help": return keywords + Commands.verbs()
-        default: return []
+        default: return p.type.words
         }
     }
 }

@@ -166,8 +166,8 @@ public struct Diagnostic: Sendable {
     /// Extra lines after the caret (the two sides of a failed assert).
     var details: [String] {
         if case .assertionFailed(_, let sides, _) = error {
-            let width = sides.map(\.0.count).max() ?? 0
-            return sides.map { "  \($0.0.padding(toLength: width, withPad: " ", startingAt: 0)) = \($0.1)" }
+            let width = sides.map(\.expression.count).max() ?? 0
+            return sides.map { "  \($0.expression.padding(toLength: width, withPad: " ", startingAt: 0)) = \($0.value)" }
         }
         return []
     }

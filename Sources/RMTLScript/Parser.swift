@@ -191,20 +191,21 @@ public struct Parser {
             if t.kind == .invalid { throw Abort() }  // the lexer reported it
             throw fail(.expected("a command", found: describe(t), at: position(t)))
         }
-        switch text(t) {
-        case "let": return try parseLet()
-        case "for": return try parseFor()
-        case "if": return try parseIf()
-        case "else":
+        if text(t) == "else" {
             // A lone `else` (on the line after `}`): say where it belongs, and skip its block.
             let keyword = advance()
             errors.append(.invalidUse("'else' must follow the '}' of an 'if' block on the same line: } else {",
                                       at: range(keyword)))
             if current.kind == .leftBrace { _ = try parseBlock(after: keyword, "else") }
             throw Abort()
-        case "include": return try parseInclude()
-        case "assert": return try parseAssert()
-        default: return .command(try parseCommand())
+        }
+        switch Statement.Keyword(rawValue: text(t)) {
+        case .let: return try parseLet()
+        case .for: return try parseFor()
+        case .if: return try parseIf()
+        case .include: return try parseInclude()
+        case .assert: return try parseAssert()
+        case nil: return .command(try parseCommand())
         }
     }
 

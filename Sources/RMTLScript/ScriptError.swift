@@ -9,6 +9,12 @@ public enum StateFlag: String, Sendable, Equatable, CaseIterable {
     case data, sessions, splits, actor, trainedActor, critic, trainedCritic
 }
 
+/// One side of a false comparison in a failed `assert`: its source text and its value.
+public struct AssertionSide: Sendable, Equatable {
+    public var expression: String
+    public var value: String
+}
+
 /// A problem found in a script, and where it is. Errors are data: no prose here.
 /// The wording lives in one place, `Diagnostic.swift`.
 public enum ScriptError: Error, Equatable, Sendable {
@@ -44,13 +50,9 @@ public enum ScriptError: Error, Equatable, Sendable {
     case runtime(String, at: SourceRange)
     /// The engine rejected the command (bad data, impossible settings), in its own words and hint.
     case engineFailed(String, hint: String?, at: SourceRange)
-    case assertionFailed(expression: String, sides: [(String, String)], at: SourceRange)
+    case assertionFailed(expression: String, sides: [AssertionSide], at: SourceRange)
     case interrupted(at: SourceRange)
     case io(String, path: String, at: SourceRange)
-
-    public static func == (a: ScriptError, b: ScriptError) -> Bool {
-        Diagnostic(a).rendered() == Diagnostic(b).rendered()
-    }
 
     /// Where the problem is.
     public var range: SourceRange {

@@ -297,15 +297,15 @@ public final class Session {
             throw ScriptError.runtime("'assert' needs a comparison, found \(value.typeName)", at: condition.range)
         }
         if holds { return nil }
-        var sides: [(String, String)] = []
+        var sides: [AssertionSide] = []
         func collect(_ e: Expr) throws {
             guard case .binary(let op, let a, let b, _) = e else { return }
             if op.isLogical {
                 try collect(a)
                 try collect(b)
             } else if op.isComparison, case .bool(false) = try evaluate(e) {
-                sides.append((a.range.text, try evaluate(a).description))
-                sides.append((b.range.text, try evaluate(b).description))
+                sides.append(AssertionSide(expression: a.range.text, value: try evaluate(a).description))
+                sides.append(AssertionSide(expression: b.range.text, value: try evaluate(b).description))
             }
         }
         try collect(condition)
@@ -428,9 +428,17 @@ public final class Session {
         }
         let args = Arguments(bound: bound, session: self)
         do {
-            try dispatch(bound, args)
+            for rule in bound.spec.rules {
+                if let e = rule.check(bound, { name in try? args.value(name) }) { throw e }
+            }
+            try bound.spec.action(args)
         } catch let e as WorkspaceError {
             throw Session.scriptError(e, command: bound.spec.id, at: c.range)
+        } catch let e as SettingError {
+            let (name, at) = Session.argument(setting: e.key, of: bound)
+            throw Arguments.scriptError(e, argument: name, at: at)
+        } catch let e as ConfigurationError {
+            throw ScriptError.engineFailed(e.description, hint: nil, at: Session.argument(setting: e.parameter, of: bound).range)
         } catch is Interrupt.Interrupted {
             throw ScriptError.interrupted(at: c.range)
         } catch let e as ScriptError {
@@ -440,6 +448,14 @@ public final class Session {
             let text = String(describing: error)
             throw ScriptError.runtime("'\(bound.spec.id)' failed: \(text)", at: c.range)
         }
+    }
+
+    /// The argument that gave engine setting `key` (its name and position), or the command itself
+    /// when the value was a default: where an engine error about that setting points.
+    static func argument(setting key: String, of bound: BoundCommand) -> (name: String, range: SourceRange) {
+        let p = bound.spec.params.first { ($0.settingKey ?? $0.name) == key && bound.values[$0.name] != nil }
+        if let p, let e = bound.values[p.name] { return (p.name, e.range) }
+        return (key, bound.syntax.range)
     }
 
     static func scriptError(_ e: WorkspaceError, command: String, at r: SourceRange) -> ScriptError {

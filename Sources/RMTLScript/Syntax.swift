@@ -63,6 +63,34 @@ public struct CommandSyntax: Sendable, Equatable {
 
 /// One statement. Includes are resolved after parsing (`Program`), which fills `body`.
 public indirect enum Statement: Sendable, Equatable {
+    /// The words that start a statement that is not a command: parsed, completed and explained
+    /// (`help let`) from this list.
+    public enum Keyword: String, CaseIterable, Sendable {
+        case `let`, `for`, `if`, include, assert
+
+        public var usage: String {
+            switch self {
+            case .let: return "let NAME = VALUE"
+            case .for: return "for NAME in [A, B, …] { … }"
+            case .if: return "if EXPR { … } else if EXPR { … } else { … }"
+            case .include: return "include \"file.rmtl\""
+            case .assert: return "assert EXPR"
+            }
+        }
+
+        public var help: String {
+            switch self {
+            case .let: return "Bind a variable; use it as $NAME. A --set NAME=VALUE on the command line wins."
+            case .for: return "Run the block once per value, with $NAME bound to it; a count runs 1…n: for s in $seeds { … }."
+            case .if: return "Run the first block whose condition holds; 'else' goes on the line of the closing '}'. "
+                + "rmtl check checks every branch."
+            case .include: return "Run another script here (path relative to this file, then stdlib/)."
+            case .assert: return "Fail the run unless EXPR holds: < <= > >= == !=, and, or, + - * /, (…), "
+                + "result paths such as esmm.ctr.auc (a group gives its mean)."
+            }
+        }
+    }
+
     case command(CommandSyntax)
     case letBinding(Name, Expr, SourceRange)
     case forLoop(variable: Name, values: Expr, body: [Statement], SourceRange)

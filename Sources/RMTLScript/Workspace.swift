@@ -14,26 +14,24 @@ public enum WorkspaceError: Error, Equatable, Sendable {
     case interrupted
 }
 
-/// `actor MODEL …` settings (rmtl-reference.md §2.2).
+/// What `actor MODEL …` built, as exports, the registry and checkpoints record it. It has no
+/// defaults of its own: it is read from the `ModelConfig` that was built.
 public struct ActorSettings: Sendable, Equatable, Codable {
     public var model: String
-    public var embedDim = 128
-    public var bottom = [512, 256]
-    public var tower = [128, 64]
-    public var experts = 8
-    public var dropout = 0.2
-    public init(model: String) { self.model = model }
-}
+    public var embedDim: Int
+    public var bottom: [Int]
+    public var tower: [Int]
+    public var experts: Int
+    public var dropout: Double
 
-/// `train actor …` / `train rmtl …` settings (rmtl-reference.md §2.4).
-public struct TrainSettings: Sendable, Equatable, Codable {
-    public var epochs = 1000
-    public var batchSize = 2048
-    public var learningRate = 1e-3
-    public var weightDecay = 1e-6
-    public var patience = 2
-    public var shuffle = false
-    public init() {}
+    public init(_ config: ModelConfig) {
+        model = config.kind.rawValue
+        embedDim = config.embedDim
+        bottom = config.bottom
+        tower = config.tower
+        experts = config.experts
+        dropout = Double("\(config.dropout)") ?? Double(config.dropout)
+    }
 }
 
 /// One epoch of training, kept for `plot` and reports.
@@ -73,7 +71,7 @@ public final class Workspace {
     /// Where the data came from (`load` arguments), for summaries and exports.
     public var dataSource: String?
     public var actorSettings: ActorSettings?
-    public var lastTraining: TrainSettings?
+    public var lastTraining: TrainConfig?
     /// The RL stage: critics, targets, replay buffer and the effective RMTL settings.
     public var agent: RLAgent?
     public var isActorTrained = false
@@ -115,10 +113,22 @@ public final class Workspace {
 
     /// Runs one engine call for a command, turning what the engine throws into a workspace error:
     /// Ctrl-C into `interrupted`; a data error into its file:line:col, message and hint; anything
-    /// else into a failure in the engine's own words. A progress line in flight is cleared first.
+    /// else into a failure in the engine's own words. Setting and configuration errors pass through
+    /// as they are: they name a parameter, which the interpreter maps to the argument that set it.
+    /// A progress line in flight is cleared first.
     func engineStep<T>(_ body: () throws -> T) throws -> T {
         do { return try body() } catch let error as WorkspaceError {
             throw error
+        } catch let error as SettingError {
+            // the interpreter points at the argument that gave the setting
+            progress.finish()
+            throw error
+        } catch let error as ConfigurationError {
+            progress.finish()
+            throw error
+        } catch let error as NonFiniteLossError {
+            progress.finish()
+            throw WorkspaceError.rejected(error.description, hint: error.hint)
         } catch is Interrupt.Interrupted {
             progress.finish()
             throw WorkspaceError.interrupted

@@ -44,6 +44,9 @@ public struct CSVLoadOptions: Sendable, Equatable {
     }
 
     /// The separator byte for a script's `sep=` value: `comma`/`,`, `tab`/`\t`, `semicolon`/`;`, `pipe`/`|`.
+    /// The names `separator(named:)` knows, as scripts write them.
+    public static let separatorNames = ["comma", "tab", "semicolon", "pipe"]
+
     public static func separator(named name: String) -> UInt8? {
         switch name.lowercased() {
         case "comma", ",": return UInt8(ascii: ",")

@@ -1,5 +1,5 @@
 /// The seven multi-task architectures of the paper's comparison (rmtl-reference.md §2.3).
-// KEEP IN SYNC: ModelKind — the language's names, help and completion come from `allCases`.
+// The language's model names, help and completion come from `allCases`.
 public enum ModelKind: String, CaseIterable, Sendable, Codable {
     case single, sharedbottom, esmm, omoe, mmoe, ple, aitm
 
@@ -48,7 +48,8 @@ public struct ModelConfig: Sendable, Equatable, Codable {
     /// Width of the flattened input: one embedding slot per categorical field plus the numeric slot.
     public var inputWidth: Int { (cardinalities.count + 1) * embedDim }
 
-    /// Throws a `ConfigurationError` naming the first impossible setting.
+    /// Throws a `SettingError` for a knob outside its declared range (`ModelConfig.settings`), or a
+    /// `ConfigurationError` for a model the data cannot support.
     public func validate() throws {
         func fail(_ parameter: String, _ message: String) throws -> Never {
             throw ConfigurationError(parameter: parameter, message: message)
@@ -58,12 +59,7 @@ public struct ModelConfig: Sendable, Equatable, Codable {
             try fail("fields", "categorical field \(f) has \(cardinalities[f]) ids; expected at least 1")
         }
         if numericCount < 1 { try fail("numeric", "expected at least one numeric field (an all-zero column is fine)") }
-        if embedDim < 1 { try fail("embed", "expected a positive embedding size, got \(embedDim)") }
-        if bottom.isEmpty || bottom.contains(where: { $0 < 1 }) {
-            try fail("bottom", "expected a non-empty list of positive sizes, got \(bottom)")
-        }
-        if tower.contains(where: { $0 < 1 }) { try fail("tower", "expected positive sizes, got \(tower)") }
-        if !(0..<1).contains(dropout) { try fail("dropout", "expected a probability in [0, 1), got \(dropout)") }
+        try checkSettings()
         if taskCount < 1 { try fail("tasks", "expected at least one task") }
         if kind == .esmm && taskCount != 2 {
             try fail("tasks", "ESMM models exactly 2 tasks (CTR and CTCVR = pCTR·pCVR), the data has \(taskCount)")
@@ -71,11 +67,28 @@ public struct ModelConfig: Sendable, Equatable, Codable {
         if kind != .single && taskCount < 2 {
             try fail("tasks", "\(kind.displayName) needs at least 2 tasks, the data has \(taskCount)")
         }
-        if (kind == .omoe || kind == .mmoe) && experts < 1 { try fail("experts", "expected at least 1 expert, got \(experts)") }
         if kind == .ple && (sharedExperts < 1 || specificExperts < 1) {
             try fail("experts", "PLE needs at least 1 shared and 1 task-specific expert per level")
         }
     }
+}
+
+extension ModelConfig: Configurable {
+    /// The knobs `actor MODEL …` sets; the defaults are the stored properties' (the paper's).
+    public static let settings: [Setting<ModelConfig>] = [
+        .integer("embed", \.embedDim, 1...Int.max, "Embedding size per field."),
+        .integerList("bottom", \.bottom, 1...Int.max, allowsEmpty: false, "Bottom / expert MLP sizes (PLE: one extraction level per entry)."),
+        .integerList("tower", \.tower, 1...Int.max, allowsEmpty: true, "Tower MLP sizes, before each task's Linear(·, 1) and sigmoid."),
+        Setting("experts", .integer(1...Int.max), "Experts of OMoE and MMoE; PLE gets half shared and half per task per level, as the authors' run.py.",
+                read: { .integer($0.experts) },
+                write: { c, v in
+                    guard case .integer(let n) = v else { return }
+                    c.experts = n
+                    c.sharedExperts = max(1, n / 2)
+                    c.specificExperts = max(1, n / 2)
+                }),
+        .real("dropout", \.dropout, .halfOpen(0, 1), "Dropout probability."),
+    ]
 }
 
 /// A setting that cannot build a model: which parameter, and what was expected.

@@ -97,7 +97,7 @@ public struct RMTLSettings: Sendable, Equatable, Codable {
     /// Soft update `target ← τ·online + (1 − τ)·target` every `updatePeriod` steps (§8.4).
     public var tau: Float = 0.2
     public var updatePeriod = 2
-    public var batchSize = 2048
+    public var batchSize = TrainConfig.paperBatchSize
     public var criticLearningRate: Float = 1e-3
     public var criticWeightDecay: Float = 0
     /// Fixed number of critic epochs (code: 96), or the cap when `criticConverges`.
@@ -158,26 +158,8 @@ public struct RMTLSettings: Sendable, Equatable, Codable {
         }
     }
 
-    /// Throws a `ConfigurationError` naming the first impossible setting.
-    public func validate() throws {
-        func fail(_ p: String, _ m: String) throws -> Never { throw ConfigurationError(parameter: p, message: m) }
-        if !(0...1).contains(gamma) { try fail("gamma", "expected a discount in [0, 1], got \(gamma)") }
-        if !(0...1).contains(tau) || tau == 0 { try fail("tau", "expected a soft-update rate in (0, 1], got \(tau)") }
-        if updatePeriod < 1 { try fail("period", "expected at least 1 step between soft updates, got \(updatePeriod)") }
-        if bufferCapacity < 1 { try fail("memory", "expected a positive buffer capacity, got \(bufferCapacity)") }
-        if batchSize < 1 { try fail("batch", "expected a positive batch size, got \(batchSize)") }
-        if warmupEpisodes < 0 { try fail("episodes", "expected a non-negative episode count, got \(warmupEpisodes)") }
-        if criticEpochs < 1 { try fail("epochs", "expected at least 1 critic epoch, got \(criticEpochs)") }
-        if !(criticLearningRate > 0) { try fail("lr", "expected a positive critic learning rate, got \(criticLearningRate)") }
-        if !(actorLearningRate > 0) { try fail("actor_lr", "expected a positive actor learning rate, got \(actorLearningRate)") }
-        if nextActionNoise < 0 || nextActionNoiseClip < 0 { try fail("noise", "expected non-negative noise settings") }
-        if explorationNoise < 0 { try fail("explore", "expected a non-negative exploration noise, got \(explorationNoise)") }
-        if !(0...1).contains(liveThreshold) { try fail("live", "expected a fraction in [0, 1], got \(liveThreshold)") }
-        if maxRedraws < 0 { try fail("redraws", "expected a non-negative count, got \(maxRedraws)") }
-        if aliveSampleSize < 1 { try fail("alive_sample", "expected a positive sample size, got \(aliveSampleSize)") }
-        if !lambda.isFinite { try fail("lambda", "expected a finite λ, got \(lambda)") }
-        if actorUpdatePeriod < 1 { try fail("actor_period", "expected at least 1, got \(actorUpdatePeriod)") }
-    }
+    /// Throws for the first setting outside its declared range (`RMTLSettings.settings`).
+    public func validate() throws(SettingError) { try checkSettings() }
 }
 
 extension RMTLSettings: CustomStringConvertible {

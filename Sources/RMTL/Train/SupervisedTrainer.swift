@@ -3,7 +3,7 @@ import Foundation
 /// Supervised training settings; defaults are the authors' (rmtl-reference.md §2.4).
 public struct TrainConfig: Sendable, Equatable, Codable {
     public var epochs = 1000
-    public var batchSize = 2048
+    public var batchSize = TrainConfig.paperBatchSize
     public var learningRate: Float = 1e-3
     public var weightDecay: Float = 1e-6
     /// Stop after this many epochs in a row without a better mean validation AUC.
@@ -12,17 +12,28 @@ public struct TrainConfig: Sendable, Equatable, Codable {
     public var shuffle = false
     public init() {}
 
+    /// The batch of the paper and the authors' code, for training and the RL stage alike.
+    public static let paperBatchSize = 2048
+
     public func validate(trainRows: Int) throws {
         func fail(_ p: String, _ m: String) throws -> Never { throw ConfigurationError(parameter: p, message: m) }
-        if epochs < 1 { try fail("epochs", "expected at least 1 epoch, got \(epochs)") }
-        if batchSize < 1 { try fail("batch", "expected a positive batch size, got \(batchSize)") }
+        try checkSettings()
         if batchSize > trainRows {
             try fail("batch", "the batch of \(batchSize) rows is larger than the \(trainRows) training rows; use batch=\(max(1, trainRows))")
         }
-        if !(learningRate > 0) || !learningRate.isFinite { try fail("lr", "expected a positive learning rate, got \(learningRate)") }
-        if weightDecay < 0 || !weightDecay.isFinite { try fail("wd", "expected a non-negative weight decay, got \(weightDecay)") }
-        if patience < 1 { try fail("patience", "expected at least 1, got \(patience)") }
     }
+}
+
+extension TrainConfig: Configurable {
+    /// The knobs of `train actor` and `train rmtl`; the defaults are the stored properties' (the authors').
+    public static let settings: [Setting<TrainConfig>] = [
+        .integer("epochs", \.epochs, 1...Int.max, unit: "epochs", "Most epochs (early stopping ends sooner)."),
+        .integer("batch", \.batchSize, 1...Int.max, unit: "rows", "Batch size."),
+        .real("lr", \.learningRate, .greaterThan(0), "Adam learning rate."),
+        .real("wd", \.weightDecay, .atLeast(0), "Adam L2 weight decay."),
+        .integer("patience", \.patience, 1...Int.max, unit: "epochs", "Epochs without a better mean validation AUC before stopping."),
+        .flag("shuffle", \.shuffle, "Shuffle the training rows each epoch (the authors' code does not)."),
+    ]
 }
 
 /// What one epoch did.
@@ -42,9 +53,9 @@ public struct NonFiniteLossError: Error, CustomStringConvertible {
     public let epoch: Int
     public let step: Int
     public let loss: Double
-    public var description: String {
-        "the training loss became \(loss) at epoch \(epoch), step \(step); hint: lower the learning rate (lr=) or check the data for extreme values"
-    }
+    public var description: String { "the training loss became \(loss) at epoch \(epoch), step \(step)" }
+    /// What to do about it; the language shows it as its own `hint:` line.
+    public var hint: String { "lower the learning rate (lr=) or check the data for extreme values" }
 }
 
 /// The per-row loss of a training step: d loss / d probability for one shard.

@@ -1,13 +1,21 @@
-/// A bound command's argument values, evaluated on demand, with the table's defaults.
-/// Type errors here can only come from values the checker could not see (variables bound at run time).
+import RMTL
+
+/// A bound command's argument values, evaluated on demand, with the declaration's defaults: what
+/// a command's action reads. Type errors here can only come from values the checker could not
+/// see (variables bound at run time); they use the same conversions the checker uses.
 struct Arguments {
     let bound: BoundCommand
     unowned let session: Session
 
+    var workspace: Workspace { session.workspace }
+
     private func param(_ name: String) -> ParamSpec {
-        // every name asked for is in the command's table entry (a programming error otherwise)
+        // every name asked for is in the command's declaration (a programming error otherwise)
         bound.spec.param(name) ?? ParamSpec(name, .any, "")
     }
+
+    /// True when the script gave the argument (defaults do not count).
+    func has(_ name: String) -> Bool { bound.values[name] != nil }
 
     /// The evaluated value, the default, or nil when optional and absent.
     func value(_ name: String) throws -> Value? {
@@ -15,34 +23,34 @@ struct Arguments {
         return param(name).defaultValue
     }
 
-    private func range(_ name: String) -> SourceRange { bound.values[name]?.range ?? bound.syntax.name.range }
+    func range(_ name: String) -> SourceRange { bound.values[name]?.range ?? bound.syntax.name.range }
 
     private func wrong(_ name: String, _ found: Value) -> ScriptError {
         .wrongType(argument: name, expected: param(name).type.summary, found: found.typeName, at: range(name))
     }
 
+    /// The value of a `.setting` argument, converted and checked against its domain.
+    func setting(_ name: String) throws -> SettingValue? {
+        guard let v = try value(name) else { return nil }
+        guard case .setting(let domain) = param(name).type else { throw wrong(name, v) }
+        return try Arguments.admit(v, domain, argument: name, at: range(name))
+    }
+
+    /// Every given argument among `names` as (setting key, value) pairs, in declaration order.
+    func givenSettings(_ names: [String], key: (String) -> String = { $0 }) throws -> [(key: String, value: SettingValue)] {
+        try names.filter(has).map { (key($0), try setting($0)!) }
+    }
+
     func number(_ name: String) throws -> Double? {
+        if case .setting = param(name).type { return try setting(name)?.real }
         guard let v = try value(name) else { return nil }
         guard case .number(let d) = v else { throw wrong(name, v) }
-        let p = param(name)
-        switch p.type {
-        case .fraction where d < 0 || d > 1:
-            throw ScriptError.valueOutOfRange(argument: name, value: Value.format(d), allowed: "from 0 to 1", at: range(name))
-        case .positiveNumber where d <= 0:
-            throw ScriptError.valueOutOfRange(argument: name, value: Value.format(d), allowed: "greater than 0", at: range(name))
-        default: return d
-        }
+        return d
     }
 
     func integer(_ name: String) throws -> Int? {
-        guard let d = try number(name) else { return nil }
-        var minimum = 0
-        if case .integer(let m) = param(name).type { minimum = m }
-        guard d == d.rounded(), d >= Double(minimum), d < 9.0e15 else {
-            throw ScriptError.valueOutOfRange(argument: name, value: Value.format(d),
-                                              allowed: "a whole number ≥ \(minimum)", at: range(name))
-        }
-        return Int(d)
+        guard case .integer(let i)? = try setting(name) else { return nil }
+        return i
     }
 
     func duration(_ name: String) throws -> Double? {
@@ -57,17 +65,16 @@ struct Arguments {
         return s
     }
 
+    /// A word argument: a choice, a model name, or free text (`show` topics, column names).
     func word(_ name: String) throws -> String? {
+        let p = param(name)
+        if case .setting = p.type, case .choice(let w)? = try setting(name) { return w }
         guard let v = try value(name) else { return nil }
         let w: String
         switch v {
         case .word(let x), .string(let x): w = x
         case .bool(let b): w = b ? "true" : "false"
         default: throw wrong(name, v)
-        }
-        let p = param(name)
-        if case .choice(let allowed) = p.type, !allowed.contains(w) {
-            throw ScriptError.unknownName(w, kind: .value, candidates: allowed, context: "'\(name)'", at: range(name))
         }
         if p.type == .model, !modelNames.contains(w) {
             throw ScriptError.unknownName(w, kind: .model, candidates: modelNames, context: nil, at: range(name))
@@ -76,25 +83,13 @@ struct Arguments {
     }
 
     func bool(_ name: String) throws -> Bool? {
-        guard let v = try value(name) else { return nil }
-        switch v {
-        case .bool(let b): return b
-        case .word("true"): return true
-        case .word("false"): return false
-        default: throw wrong(name, v)
-        }
+        guard case .flag(let b)? = try setting(name) else { return nil }
+        return b
     }
 
     func integerList(_ name: String) throws -> [Int]? {
-        guard let v = try value(name) else { return nil }
-        guard case .list(let items) = v else { throw wrong(name, v) }
-        return try items.map { item in
-            guard case .number(let d) = item, d == d.rounded(), d >= 1, d < 1e9 else {
-                throw ScriptError.valueOutOfRange(argument: name, value: item.description, allowed: "whole numbers ≥ 1",
-                                                  at: range(name))
-            }
-            return Int(d)
-        }
+        guard case .integerList(let l)? = try setting(name) else { return nil }
+        return l
     }
 
     func nameList(_ name: String) throws -> [String]? {
@@ -138,5 +133,55 @@ struct Arguments {
         guard let v = try value(name) else { return nil }
         guard let r = Arguments.resultName(v) else { throw wrong(name, v) }
         return r
+    }
+
+    // MARK: - Script values as engine settings (shared with the checker)
+
+    /// `v` as a value of `domain`, or the positioned error the checker and the interpreter both give.
+    static func admit(_ v: Value, _ domain: SettingDomain, argument: String, at r: SourceRange) throws(ScriptError) -> SettingValue {
+        let raw: SettingValue
+        switch (domain, v) {
+        case (.integer, .number(let d)), (.real, .number(let d)): raw = .real(d)
+        case (.flag, .bool(let b)): raw = .flag(b)
+        case (.flag, .word(let w)), (.choice, .word(let w)), (.choice, .string(let w)): raw = .choice(w)
+        case (.choice, .bool(let b)): raw = .choice(b ? "true" : "false")
+        case (.integerList(let allowed, _), .list(let items)):
+            var numbers: [Int] = []
+            for item in items {
+                guard case .number(let d) = item, d == d.rounded(), abs(d) < 9e15, allowed.contains(Int(d)) else {
+                    throw .valueOutOfRange(argument: argument, value: item.description,
+                                           allowed: "whole numbers " + Interval.describe(allowed), at: r)
+                }
+                numbers.append(Int(d))
+            }
+            raw = .integerList(numbers)
+        default:
+            throw .wrongType(argument: argument, expected: ParamType.setting(domain).summary, found: v.typeName, at: r)
+        }
+        do { return try domain.admit(raw, key: argument) } catch { throw scriptError(error, argument: argument, at: r) }
+    }
+
+    /// The adapter from the engine's refusal of a setting to a positioned script error; the
+    /// wording is `Diagnostic`'s.
+    static func scriptError(_ e: SettingError, argument: String, at r: SourceRange) -> ScriptError {
+        switch e {
+        case .outOfRange(_, let value, let domain), .wrongType(_, let value, let domain):
+            return .valueOutOfRange(argument: argument, value: Value(value).description, allowed: allowed(domain), at: r)
+        case .unknownChoice(_, let value, let words):
+            return .unknownName(value, kind: .value, candidates: words == ["on", "off"] ? ["true", "false"] : words,
+                                context: "'\(argument)'", at: r)
+        case .unknownKey(let key, let known):
+            return .unknownName(key, kind: .argument, candidates: known, context: nil, at: r)
+        }
+    }
+
+    /// "from 0 to 1", "a whole number ≥ 1", "whole numbers ≥ 1".
+    static func allowed(_ domain: SettingDomain) -> String {
+        switch domain {
+        case .integer(let r): return "a whole number " + Interval.describe(r)
+        case .real(let i): return i.description
+        case .integerList(let r, let allowsEmpty): return (allowsEmpty ? "" : "a non-empty list of ") + "whole numbers " + Interval.describe(r)
+        case .flag, .choice: return domain.summary
+        }
     }
 }

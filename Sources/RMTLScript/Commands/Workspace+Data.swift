@@ -15,7 +15,7 @@ extension Workspace {
     }
 
     /// `load FORMAT PATH …`; `format` is retailrocket, rmtl, kuairand or csv.
-    public func load(format: String, path: String, csv: CSVOptions? = nil) throws {
+    public func load(format: String, path: String, csv: CSVLoadOptions? = nil) throws {
         let start = Date()
         let loaded: DataPipeline = try engineStep {
             switch format {
@@ -24,15 +24,7 @@ extension Workspace {
             case "kuairand": return try DataPipeline.loadKuaiRand(directory: path)
             default:
                 guard let csv else { throw WorkspaceError.failed("load csv needs its column options") }
-                guard let separator = CSVLoadOptions.separator(named: csv.separator) else {
-                    throw WorkspaceError.failed("unknown separator '\(csv.separator)'")
-                }
-                var options = CSVLoadOptions(
-                    categorical: csv.categorical, numeric: csv.numeric,
-                    labels: csv.labels.map { CSVLoadOptions.Label(task: $0.task, column: $0.column) },
-                    session: csv.session, time: csv.time, separator: separator)
-                options.logNumeric = csv.logNumeric
-                return try DataPipeline.loadCSV(path: path, options: options)
+                return try DataPipeline.loadCSV(path: path, options: csv)
             }
         }
         data = loaded
@@ -47,37 +39,17 @@ extension Workspace {
         say(loaded.summary.description)
     }
 
-    /// `load csv` options.
-    public struct CSVOptions: Sendable, Equatable {
-        public var categorical: [String]
-        public var numeric: [String]
-        /// task name → label column, in task order.
-        public var labels: [(task: String, column: String)]
-        public var session: String?
-        public var time: String?
-        /// `comma`, `tab`, `semicolon`, `pipe`.
-        public var separator: String
-        /// `scale=log`: numeric columns as sign(x)·log(1 + |x|).
-        public var logNumeric = false
-
-        public static func == (a: CSVOptions, b: CSVOptions) -> Bool {
-            a.categorical == b.categorical && a.numeric == b.numeric && a.session == b.session
-                && a.time == b.time && a.separator == b.separator && a.logNumeric == b.logNumeric
-                && a.labels.map(\.task) == b.labels.map(\.task) && a.labels.map(\.column) == b.labels.map(\.column)
-        }
-    }
-
     /// `sessionize gap=30m` or `sessionize by=COLUMN` (`gap` in seconds).
-    public func sessionize(gap: Double?, byColumn: String?) throws {
+    public func sessionize(gap: Double = Double(DataPipeline.defaultGap) / 1000, byColumn: String?) throws {
         guard var pipeline = data else { throw WorkspaceError.failed("no dataset is loaded") }
         try engineStep {
             if let byColumn { try pipeline.sessionize(byColumn: byColumn) } else {
-                try pipeline.sessionize(gapMilliseconds: Int64(((gap ?? 1800) * 1000).rounded()))
+                try pipeline.sessionize(gapMilliseconds: Int64((gap * 1000).rounded()))
             }
         }
         data = pipeline
         splits = nil
-        setConfig("sessions", byColumn.map { "by \($0)" } ?? "gap \(Value.formatDuration(gap ?? 1800))")
+        setConfig("sessions", byColumn.map { "by \($0)" } ?? "gap \(Value.formatDuration(gap))")
         say(pipeline.summary.description)
     }
 

@@ -8,57 +8,37 @@ import RMTL
 // per step, append one `EpochRecord` per epoch to `history`, and set `isActorTrained`/`isCriticTrained`.
 // Methods whose engine part is not merged yet throw `.unavailable`.
 extension Workspace {
-    /// `actor MODEL embed= bottom= tower= experts= dropout=`: builds the model and draws its weights.
-    public func buildActor(_ settings: ActorSettings) throws {
+    /// `actor MODEL embed= bottom= tower= experts= dropout=`: builds the model from the engine's
+    /// defaults and the knobs given, and draws its weights.
+    public func buildActor(_ kind: ModelKind, _ knobs: [(key: String, value: SettingValue)]) throws {
         guard let splits else {
             throw WorkspaceError.failed(data == nil ? "no dataset is loaded" : "the data is not split yet; run 'split' first")
         }
-        guard let kind = ModelKind(rawValue: settings.model) else { throw WorkspaceError.failed("unknown model '\(settings.model)'") }
         let train = splits.train
         var config = ModelConfig(kind: kind, cardinalities: train.cardinalities, numericCount: train.numericCount, taskCount: train.taskCount)
-        config.embedDim = settings.embedDim
-        config.bottom = settings.bottom
-        config.tower = settings.tower
-        config.experts = settings.experts
-        config.sharedExperts = max(1, settings.experts / 2)       // the authors' run.py: expert_num/2 each
-        config.specificExperts = max(1, settings.experts / 2)
-        config.dropout = Float(settings.dropout)
-        do {
-            actor = try TrainableModel(config, batchCapacity: 2048, threads: threads, rng: &rng)
-        } catch let error as ConfigurationError {
-            throw WorkspaceError.failed(error.description)
+        actor = try engineStep {
+            for (key, value) in knobs { try config.set(key, to: value) }
+            return try TrainableModel(config, batchCapacity: TrainConfig.paperBatchSize, threads: threads, rng: &rng)
         }
-        actorSettings = settings
+        actorSettings = ActorSettings(config)
         isActorTrained = false
-        setConfig("actor", settings.model)
+        setConfig("actor", kind.rawValue)
         say("actor \(kind.displayName): \(actor!.parameterCount) parameters, \(String(format: "%.1f", actor!.flopsPerRow / 1e6)) MFLOP a row")
     }
 
     /// `train actor …`: supervised training with early stopping on validation mean AUC.
-    public func trainActor(_ settings: TrainSettings) throws {
-        let trainer = SupervisedTrainer(config: try trainConfig(settings))
-        try train(phase: "actor", settings) { model, splits, rng, onEpoch, onStep in
+    public func trainActor(_ config: TrainConfig) throws {
+        let trainer = SupervisedTrainer(config: config)
+        try train(phase: "actor", config) { model, splits, rng, onEpoch, onStep in
             try trainer.train(model, train: splits.train, validation: splits.validation, rng: &rng, onEpoch: onEpoch, onStep: onStep)
         }
         agent = nil          // critics trained on the old actor's outputs no longer apply
         isCriticTrained = false
     }
 
-    /// The engine's training settings for `settings`.
-    func trainConfig(_ settings: TrainSettings) throws -> TrainConfig {
-        var c = TrainConfig()
-        c.epochs = settings.epochs
-        c.batchSize = settings.batchSize
-        c.learningRate = Float(settings.learningRate)
-        c.weightDecay = Float(settings.weightDecay)
-        c.patience = settings.patience
-        c.shuffle = settings.shuffle
-        return c
-    }
-
     /// Runs `run` on the actor, reporting steps as progress and epochs as lines and history.
     func train(
-        phase: String, _ settings: TrainSettings,
+        phase: String, _ settings: TrainConfig,
         run: (TrainableModel, DatasetSplits, inout RandomGenerator, (EpochReport) -> Void, (Int, Int, Double) -> Void) throws -> [EpochReport]
     ) throws {
         guard var model = actor, let splits else { throw WorkspaceError.failed("no actor: build one with 'actor esmm'") }
@@ -95,30 +75,44 @@ extension Workspace {
         }
     }
 
-    /// `critic mode= gamma= tau= lr=`: builds the critics over the trained actor and fills the replay
-    /// buffer from the training split's sessions (random actions in code mode, the actor's own
-    /// predictions with noise in paper mode).
-    public func buildCritic(_ pairs: [(key: String, value: String)]) throws {
+    /// `critic mode= …`: builds the critics over the trained actor and fills the replay buffer from
+    /// the training split's sessions (random actions in code mode, the actor's own predictions with
+    /// noise in paper mode). `settings` are applied in order after `mode=`'s defaults.
+    public func buildCritic(_ settings: [(key: String, value: SettingValue)]) throws {
         guard let model = actor, isActorTrained, let splits else { throw WorkspaceError.failed("train an actor first ('train actor')") }
         let start = Date()
         try engineStep {
-            let settings = try RMTLSettings.parse(pairs)
-            let agent = try RLAgent(actor: model, settings: settings, rng: &rng)
+            let parsed = try RMTLSettings.parse(settings)
+            let agent = try RLAgent(actor: model, settings: parsed, rng: &rng)
             let warmup = try agent.warmUp(on: splits.train, rng: &rng)
             self.agent = agent
-            say("critics (\(settings.mode.rawValue) mode): \(warmup.episodes) warm-up episodes, \(warmup.transitions) transitions "
+            say("critics (\(parsed.mode.rawValue) mode): \(warmup.episodes) warm-up episodes, \(warmup.transitions) transitions "
                 + "in the buffer, in \(Value.formatElapsed(Date().timeIntervalSince(start)))")
         }
         isCriticTrained = false
-        setConfig("critic", pairs.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
+        setConfig("critic", settings.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
     }
 
-    /// `train critic epochs= batch=`: offline critic training with the actor frozen.
-    public func trainCritic(epochs: Int, batchSize: Int) throws {
+    /// Sets RL settings of the existing critics ("the value given last wins"), so that `show model`
+    /// shows what the next training command uses.
+    func updateCritic(_ settings: [(key: String, value: SettingValue)]) throws -> RLAgent {
         guard let agent else { throw WorkspaceError.failed("no critic: build one with 'critic'") }
+        guard !settings.isEmpty else { return agent }
         try engineStep {
-            try agent.update { $0.batchSize = batchSize }
-            _ = try agent.trainCritic(epochs: epochs, rng: &rng) { [self] r in
+            var s = agent.settings
+            for (key, value) in settings { try s.set(key, to: value) }
+            try agent.update { $0 = s }
+        }
+        for (key, value) in settings { setConfig("critic \(key)", value.description) }
+        return agent
+    }
+
+    /// `train critic epochs= batch=`: offline critic training with the actor frozen; `epochs` and
+    /// `batch` default to the critic's settings and, when given, become them.
+    public func trainCritic(epochs: Int? = nil, batchSize: Int? = nil) throws {
+        let agent = try updateCritic([epochs.map { ("epochs", .integer($0)) }, batchSize.map { ("batch", .integer($0)) }].compactMap { $0 })
+        try engineStep {
+            _ = try agent.trainCritic(epochs: agent.settings.criticEpochs, rng: &rng) { [self] r in
                 let alive = r.aliveFractions.map { String(format: "%.0f%%", 100 * $0) }.joined(separator: " ")
                 say("critic epoch \(r.epoch)  TD loss \(String(format: "%.5f", r.tdLoss))  mean Q \(String(format: "%.4f", r.meanQ))  alive \(alive)")
                 for w in r.warnings { say("warning: \(w)") }
@@ -128,21 +122,22 @@ extension Workspace {
         isCriticTrained = true
     }
 
-    /// `train rmtl lambda= …`: fine-tune the actor from its weights with w = 1 − λ·Q and a fresh optimiser.
-    public func trainRMTL(lambda: Double, _ settings: TrainSettings) throws {
-        guard let agent else { throw WorkspaceError.failed("no critic: build one with 'critic' and train it") }
-        let config = try trainConfig(settings)
-        try train(phase: "rmtl", settings) { _, splits, rng, onEpoch, onStep in
-            try agent.fineTune(train: splits.train, validation: splits.validation, config: config, lambda: Float(lambda),
+    /// `train rmtl lambda= …`: fine-tune the actor from its weights with w = 1 − λ·Q and a fresh
+    /// optimiser; λ is the critic's setting, which `lambda=` sets.
+    public func trainRMTL(lambda: Double?, _ config: TrainConfig) throws {
+        let agent = try updateCritic(lambda.map { [("lambda", .real($0))] } ?? [])
+        try train(phase: "rmtl", config) { _, splits, rng, onEpoch, onStep in
+            try agent.fineTune(train: splits.train, validation: splits.validation, config: config, lambda: agent.settings.lambda,
                                rng: &rng, onEpoch: onEpoch, onStep: onStep)
         }
     }
 
-    /// `train ddpg …`: the D-PLE baseline, the actor updated by −mean Σ_k Q_k(s, π_k(s)).
-    public func trainDDPG(epochs: Int, batchSize: Int, learningRate: Double) throws {
-        guard let agent, let splits else { throw WorkspaceError.failed("no critic: build one with 'critic' and train it") }
+    /// `train ddpg …`: the D-PLE baseline, the actor updated by −mean Σ_k Q_k(s, π_k(s)); `batch`
+    /// and `lr` are the critic's `batch` and `actor_lr` settings.
+    public func trainDDPG(epochs: Int, batchSize: Int?, learningRate: Double?) throws {
+        let agent = try updateCritic([batchSize.map { ("batch", .integer($0)) }, learningRate.map { ("actor_lr", .real($0)) }].compactMap { $0 })
+        guard let splits else { throw WorkspaceError.failed("no critic: build one with 'critic' and train it") }
         try engineStep {
-            try agent.update { $0.batchSize = batchSize; $0.actorLearningRate = Float(learningRate) }
             _ = try agent.trainDDPG(validation: splits.validation, epochs: epochs, rng: &rng) { [self] r in
                 let aucs = r.validation.map { "\($0.task) \(String(format: "%.4f", $0.auc))" }.joined(separator: "  ")
                 say("ddpg epoch \(r.epoch)  TD loss \(String(format: "%.5f", r.tdLoss))  policy Q \(r.meanPolicyQ.isNaN ? "- (no actor step yet: actor_after)" : String(format: "%.4f", r.meanPolicyQ))  val auc \(aucs)\(r.isBest ? "  best" : "")")

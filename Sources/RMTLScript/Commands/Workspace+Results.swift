@@ -119,7 +119,7 @@ extension Workspace {
         public var dataSource: String?
         public var dataFingerprint: String?
         public var actor: ActorSettings?
-        public var training: TrainSettings?
+        public var training: TrainConfig?
         /// The effective RL settings (every paper/code switch), when a critic was built.
         public var critic: RMTLSettings?
         public var results: [ExportedResult]

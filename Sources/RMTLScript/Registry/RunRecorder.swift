@@ -62,7 +62,7 @@ public final class RunRecorder {
         var seed: UInt64
         var threads: Int
         var actor: ActorSettings?
-        var training: TrainSettings?
+        var training: TrainConfig?
         var critic: RMTLSettings?
         /// Settings in the order they were made (`show config`).
         var settings: [String: String]

@@ -147,9 +147,13 @@ import RMTL
         #expect(s.mode == .paper && s.criticStructure == .shared && s.warmupPolicy == .actor)
         #expect(s.gamma == 0.5 && s.tdTarget == .minimum && s.keepBest)
         #expect(RMTLSettings(mode: .code).description.contains("td=min(target, online) critic"))
-        #expect(throws: ConfigurationError.self) { try RMTLSettings.parse([("critic", "twin")]) }
-        #expect(throws: ConfigurationError.self) { try RMTLSettings.parse([("gama", "0.9")]) }
-        #expect(throws: ConfigurationError.self) { try RMTLSettings.parse([("gamma", "1.5")]) }
+        #expect(throws: SettingError.unknownChoice(key: "critic", value: "twin", allowed: ["independent", "shared"])) {
+            try RMTLSettings.parse([("critic", "twin")])
+        }
+        #expect(throws: SettingError.unknownKey("gama", known: RMTLSettings.settingKeys)) { try RMTLSettings.parse([("gama", "0.9")]) }
+        #expect(throws: SettingError.outOfRange(key: "gamma", value: .real(1.5), domain: .real(.closed(0, 1)))) {
+            try RMTLSettings.parse([("gamma", "1.5")])
+        }
     }
 }
 

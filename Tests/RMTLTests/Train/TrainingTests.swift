@@ -79,8 +79,8 @@ import RMTL
         #expect(throws: ConfigurationError.self) { try TrainableModel(config, batchCapacity: 8, threads: 1, rng: &rng) }
         config.taskCount = 2
         config.bottom = [0, 4]
-        let e = #expect(throws: ConfigurationError.self) { try TrainableModel(config, batchCapacity: 8, threads: 1, rng: &rng) }
-        #expect(e?.parameter == "bottom")
+        let e = #expect(throws: SettingError.self) { try TrainableModel(config, batchCapacity: 8, threads: 1, rng: &rng) }
+        #expect(e?.key == "bottom")
         config.bottom = [8]
         let model = try TrainableModel(config, batchCapacity: 8, threads: 1, rng: &rng)
         var big = TrainConfig()
@@ -103,7 +103,7 @@ import RMTL
         var train = TrainConfig()
         train.batchSize = 64
         train.learningRate = .infinity
-        #expect(throws: ConfigurationError.self) {
+        #expect(throws: SettingError.self) {
             try SupervisedTrainer(config: train).train(model, train: splits.train, validation: splits.validation, rng: &rng)
         }
         train.learningRate = 1e-3

@@ -1,0 +1,12 @@
+/// Every command, in the order `help` lists them. Each is declared in its own file in this folder;
+/// adding a command is one file and one line here.
+public let commandTable: [CommandSpec] = [
+    .seed, .threads, .generateRetailRocket,
+    .loadRetailRocket, .loadProcessed, .loadKuaiRand, .loadCSV,
+    .sessionize, .split, .show,
+    .actor, .trainActor, .critic, .trainCritic, .trainRMTL, .trainDDPG,
+    .eval, .compare, .runs, .save, .restore, .exportResults, .importResults,
+    .plotLoss, .plotAUC, .plotQ, .report, .help, .quit,
+    // hidden test commands
+    .sleep, .spin, .recordResult, .recordEpoch,
+]
