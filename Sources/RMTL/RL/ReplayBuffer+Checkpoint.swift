@@ -11,12 +11,6 @@ extension ReplayBuffer {
         public var capacity: Int
         public var count: Int
         public var position: Int
-
-        public init(capacity: Int, count: Int, position: Int) {
-            self.capacity = capacity
-            self.count = count
-            self.position = position
-        }
     }
 
     public var state: State { State(capacity: capacity, count: count, position: position) }

@@ -7,12 +7,6 @@ extension Adam {
         public var step: Int
         public var learningRate: Float
         public var weightDecay: Float
-
-        public init(step: Int, learningRate: Float, weightDecay: Float) {
-            self.step = step
-            self.learningRate = learningRate
-            self.weightDecay = weightDecay
-        }
     }
 
     public var state: State { State(step: step, learningRate: learningRate, weightDecay: weightDecay) }
