@@ -154,7 +154,7 @@ import Testing
             #expect(untouched.stateTensor == RandomGenerator(seed: 42).stateTensor, "a refused restore changed the random state")
         }
 
-        // A flipped bit anywhere in the file is refused before any state is read (content digest).
+        // A flipped bit in the tensor data is refused by the content digest before any state is read.
         let path = "\(Self.folder)/corrupt.safetensors"
         try good.write(to: path)
         var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
