@@ -14,8 +14,8 @@ import Foundation
 /// try agent.trainDDPG(validation: …, epochs: 1, rng: &rng)                    // train ddpg
 /// print(agent.summary)                                                        // show model
 /// ```
-/// Everything random draws from the `rng` passed in; all state (weights, targets, optimiser
-/// moments, buffer, step count) is public for checkpoints.
+/// Everything random draws from the `rng` passed in. `RLAgent+Checkpoint.swift` saves and restores
+/// all state (weights, targets, optimiser moments, buffer, step count).
 public final class RLAgent: @unchecked Sendable {
     public private(set) var settings: RMTLSettings
     /// The online actor (a multi-task model). Frozen during critic training; fine-tuning and DDPG
@@ -135,21 +135,6 @@ public final class RLAgent: @unchecked Sendable {
             throw ConfigurationError(parameter: "batch", message: "the RL batch can shrink but not grow past \(batch.capacity)")
         }
         settings = s
-    }
-
-    /// Puts back the bookkeeping a checkpoint saves besides the tensors (critics, targets, actor
-    /// target), the optimisers' moments (`Adam.restore`) and the buffer (`ReplayBuffer.restore`).
-    public func restoreProgress(
-        totalSteps: Int, criticsChecked: Bool, aliveFractions: [Double], redraws: Int, warnings: [String] = []
-    ) throws {
-        guard totalSteps >= 0, redraws >= 0, aliveFractions.isEmpty || aliveFractions.count == taskCount else {
-            throw ConfigurationError(parameter: "checkpoint", message: "the saved RL progress does not fit this agent")
-        }
-        self.totalSteps = totalSteps
-        self.criticsChecked = criticsChecked
-        self.aliveFractions = aliveFractions
-        self.redraws = redraws
-        self.warnings = warnings
     }
 
     // MARK: - Structure

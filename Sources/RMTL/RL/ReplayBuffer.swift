@@ -3,27 +3,26 @@
 /// Storage is flat arrays, row-major per transition: state ids (capacity, fields) Int32, state
 /// numeric (capacity, numeric) Float, the same for the next state, actions, labels and rewards
 /// (capacity, tasks) Float, done (capacity) Float. When full, a new transition overwrites the
-/// oldest (`position` is the next slot written). Every array is public for checkpoints; `restore`
-/// puts a saved buffer back.
+/// oldest (`position` is the next slot written). `ReplayBuffer+Checkpoint.swift` saves and restores it.
 public final class ReplayBuffer: @unchecked Sendable {
     public let capacity: Int
     public let fieldCount: Int
     public let numericCount: Int
     public let taskCount: Int
     /// Transitions stored (≤ capacity).
-    public private(set) var count = 0
+    public internal(set) var count = 0
     /// The slot the next transition goes to.
-    public private(set) var position = 0
-    public private(set) var states: [Int32]
-    public private(set) var stateNumeric: [Float]
-    public private(set) var nextStates: [Int32]
-    public private(set) var nextNumeric: [Float]
-    public private(set) var actions: [Float]
-    public private(set) var labels: [Float]
-    public private(set) var rewards: [Float]
-    public private(set) var done: [Float]
+    public internal(set) var position = 0
+    public internal(set) var states: [Int32]
+    public internal(set) var stateNumeric: [Float]
+    public internal(set) var nextStates: [Int32]
+    public internal(set) var nextNumeric: [Float]
+    public internal(set) var actions: [Float]
+    public internal(set) var labels: [Float]
+    public internal(set) var rewards: [Float]
+    public internal(set) var done: [Float]
     /// A permutation of `0..<count` that sampling reorders in place (partial Fisher–Yates).
-    private var order: [Int] = []
+    var order: [Int] = []
 
     public init(capacity: Int, fieldCount: Int, numericCount: Int, taskCount: Int) {
         precondition(capacity > 0)
@@ -73,38 +72,6 @@ public final class ReplayBuffer: @unchecked Sendable {
             if i != j { order.swapAt(i, j) }
         }
         return Array(order[0..<n])
-    }
-
-    /// Puts a saved buffer back (checkpoints). Array sizes must match the capacity.
-    public func restore(
-        count: Int, position: Int, states: [Int32], stateNumeric: [Float], nextStates: [Int32], nextNumeric: [Float],
-        actions: [Float], labels: [Float], rewards: [Float], done: [Float]
-    ) throws {
-        guard count >= 0, count <= capacity, position >= 0, position < capacity,
-              states.count == self.states.count, nextStates.count == self.nextStates.count,
-              stateNumeric.count == self.stateNumeric.count, nextNumeric.count == self.nextNumeric.count,
-              actions.count == self.actions.count, labels.count == self.labels.count,
-              rewards.count == self.rewards.count, done.count == self.done.count
-        else {
-            throw ConfigurationError(parameter: "buffer", message: "the saved replay buffer does not match capacity \(capacity)")
-        }
-        self.count = count
-        self.position = position
-        self.states = states
-        self.stateNumeric = stateNumeric
-        self.nextStates = nextStates
-        self.nextNumeric = nextNumeric
-        self.actions = actions
-        self.labels = labels
-        self.rewards = rewards
-        self.done = done
-        order = Array(0..<count)
-    }
-
-    /// The sampling permutation's current order (checkpoints that must resume bit-identically).
-    public var samplingOrder: [Int] {
-        get { order }
-        set { precondition(newValue.count == count); order = newValue }
     }
 }
 

@@ -6,10 +6,11 @@
 ///                 "data_fingerprint": "<hex>", "config": "<JSON text>",
 ///                 "content_digest": "fnv1a64:<hex>", ...extra keys}
 /// ```
-/// What the tensors mean (actor, critics, targets, optimiser moments, RNG state) is up to the
-/// caller; this type only guarantees the atomic write and the checks on restore, in this order:
-/// a valid safetensors file (`SafetensorsReader`), the format, the version, the content digest,
-/// then the fingerprint.
+/// What the tensors mean is up to the caller: the engine's types write and read their own
+/// (`TrainableModel`, `Adam`, `ReplayBuffer`, `RLAgent`: the `+Checkpoint.swift` files, through
+/// `CheckpointReader`). This type only guarantees the atomic write and the checks on restore, in
+/// this order: a valid safetensors file (`SafetensorsReader`), the format, the version, the
+/// content digest, then the fingerprint.
 ///
 /// Safetensors has no checksum, so a flipped bit in tensor data would load silently. The
 /// `content_digest` closes that gap: FNV-1a 64 over every metadata entry but itself (keys in byte

@@ -4,12 +4,13 @@
 /// with the bias corrections computed in Double as Python does.
 ///
 /// The gradient is the sum of the replicas' gradient slabs, added in replica order (deterministic).
-/// The update is split across threads by fixed ranges of the slab.
+/// The update is split across threads by fixed ranges of the slab. `Adam+Checkpoint.swift` saves
+/// and restores the moments and scalars.
 public final class Adam: @unchecked Sendable {
     public var learningRate: Float
     public var weightDecay: Float
     public let beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8
-    public private(set) var step = 0
+    public internal(set) var step = 0
     let m: FloatBuffer, v: FloatBuffer
 
     public init(count: Int, learningRate: Float, weightDecay: Float) {
@@ -18,14 +19,6 @@ public final class Adam: @unchecked Sendable {
         m = FloatBuffer(count: count)
         v = FloatBuffer(count: count)
     }
-
-    /// Restores the moments and step count (checkpoints).
-    public func restore(step: Int, m: [Float], v: [Float]) {
-        self.step = step
-        self.m.copy(from: m)
-        self.v.copy(from: v)
-    }
-    public var moments: (m: [Float], v: [Float]) { (m.array, v.array) }
 
     /// One step over `ranges` of the slab (default: all of it); the rest is left untouched.
     public func update(_ values: FloatBuffer, gradients: [FloatBuffer], threads: Int, ranges: [Range<Int>]? = nil) {
