@@ -3,7 +3,7 @@ public enum Help {
     static let keywordHelp: [(String, String, String)] = [
         ("let", "let NAME = VALUE", "Bind a variable; use it as $NAME. A --set NAME=VALUE on the command line wins."),
         ("for", "for NAME in [A, B, …] { … }", "Run the block once per value, with $NAME bound to it; "
-            + "a count runs 1…n: for s in $seeds { … }."),
+            + "a count runs 1…n: for s in $seeds { … }. Name results from it: eval test as rmtl_$m[$s]."),
         ("if", "if EXPR { … } else if EXPR { … } else { … }", "Run the first block whose condition holds; "
             + "'else' goes on the line of the closing '}'. rmtl check checks every branch."),
         ("include", "include \"file.rmtl\"", "Run another script here (path relative to this file, then stdlib/)."),
