@@ -179,8 +179,8 @@ public struct Checker {
         }
     }
 
-    /// Most loop bodies checked per word (nested loops multiply): past it the body is checked once
-    /// with the loop variable's word unknown.
+    /// At most this many passes over a body when loops over words are checked once per word (nested
+    /// loops multiply); past it a loop's body is checked once, with the loop variable's word unknown.
     static let maxUnrolledBodies = 256
 
     /// A loop over words (`for m in [esmm, mmoe]`) is checked as it runs: once per word, with `$m`
@@ -532,7 +532,7 @@ public struct Checker {
     mutating func checkShowTopic(_ e: Expr) {
         if case .interpolated = e { return checkResultReference(e) }  // a built name is a result's
         guard case .word(let w, let r) = e else { return }
-        if showTopics.contains(w) || state.variables[w] != nil || state.results.contains(w) { return }
+        if showTopics.contains(w) || state.variables[w] != nil || state.mayBeResult(w) { return }
         report(.unknownName(w, kind: .keyword, candidates: showTopics + state.variableOrder + state.results,
                                    context: "'show'", at: r))
     }

@@ -141,9 +141,9 @@ public struct Diagnostic: Sendable {
         case .expected(_, let found, _) where found == "'/'" || found == "'.'":
             return "put file names in quotes, e.g. \"data/retailrocket\""
         case .missingVariableName:
-            return "a variable is $name, or ${name} when word characters follow it: ${m}_base"
+            return Diagnostic.variableSpelling
         case .expected(let what, _, _) where what.hasPrefix("'}' after '${"):
-            return "a variable is $name, or ${name} when word characters follow it: ${m}_base"
+            return Diagnostic.variableSpelling
         case .badNamePart:
             return "a name is built from words and whole numbers, e.g. for m in [esmm, mmoe] { eval test as rmtl_$m }"
         case .commandUnavailable:
@@ -158,6 +158,8 @@ public struct Diagnostic: Sendable {
             return nil
         }
     }
+
+    static let variableSpelling = "a variable is $name, or ${name} when word characters follow it: ${m}_base"
 
     static func describe(_ flag: StateFlag) -> String {
         switch flag {

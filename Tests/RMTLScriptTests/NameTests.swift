@@ -52,18 +52,6 @@ import RMTLScript
         #expect(c.arguments.count == 2)
     }
 
-    @Test(arguments: ["${m}_x rmtl_$m[$s] $a$b", "${", "${m", "${m x", "${}", "${m}}"])
-    func bracedVariablesTileTheInput(_ text: String) {
-        let file = SourceFile(name: "t", text: text)
-        let (tokens, _) = Lexer.lex(file)
-        var at = 0
-        for t in tokens {
-            #expect(t.start == at, "gap before \(t)")
-            at = t.end
-        }
-        #expect(at == file.bytes.count)
-    }
-
     func check(_ source: String, pins: [(String, String)] = []) -> [String] {
         let c = CapturedSession()
         for (name, text) in pins { #expect(c.session.pin(name, text: text) == nil) }
