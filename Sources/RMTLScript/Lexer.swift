@@ -33,7 +33,7 @@ public struct Lexer {
         (b >= 0x61 && b <= 0x7A) || (b >= 0x41 && b <= 0x5A) || b == 0x5F
     }
     private static func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
-    private static func isWordByte(_ b: UInt8) -> Bool { isWordStart(b) || isDigit(b) }
+    static func isWordByte(_ b: UInt8) -> Bool { isWordStart(b) || isDigit(b) }
 
     private func peek(_ k: Int = 0) -> UInt8? { i + k < bytes.count ? bytes[i + k] : nil }
 

@@ -404,7 +404,8 @@ public struct Parser {
 
     // primary := NUMBER | STRING | VARIABLE | name | list | '(' expr ')' | '-' primary
     // name    := part { part } [ '[' expr ']' ] { '.' WORD }    (no spaces inside)
-    // part    := WORD | VARIABLE        (a lone VARIABLE is a name only when '[' or '.' follows)
+    // part    := WORD | VARIABLE | DIGITS   (a lone VARIABLE is a name only when '[' or '.' follows;
+    //                                       DIGITS only after a VARIABLE: `${k}2`)
     // runres  := '@' DIGITS '.' WORD [ '[' expr ']' ]       (a past run's result, no spaces inside)
     private mutating func parsePrimary() throws(Abort) -> Expr {
         let t = current
@@ -477,7 +478,13 @@ public struct Parser {
     /// Whether the token at `k` continues a name: a word, variable, index or member right after it.
     private func isGlued(_ kind: TokenKind, at k: Int) -> Bool {
         guard k < tokens.count, !tokens[k].spaceBefore else { return false }
-        return kind == .word || kind == .variable || kind == .leftBracket || kind == .dot
+        return kind == .word || kind == .variable || kind == .leftBracket || kind == .dot || isNamePart(tokens[k])
+    }
+
+    /// A word, a variable, or digits and letters after a variable (`${k}2`): one part of a name.
+    private func isNamePart(_ t: Token) -> Bool {
+        t.kind == .word || t.kind == .variable
+            || (t.kind == .number && file.bytes[t.start..<t.end].allSatisfy { Lexer.isWordByte($0) })
     }
 
     private mutating func parseName() throws(Abort) -> Expr {
@@ -486,8 +493,8 @@ public struct Parser {
         var parts: [Expr] = []
         repeat {
             let part = advance()
-            parts.append(part.kind == .word ? .word(text(part), range(part)) : .variable(variableName(part), range(part)))
-        } while (current.kind == .word || current.kind == .variable) && !current.spaceBefore
+            parts.append(part.kind == .variable ? .variable(variableName(part), range(part)) : .word(text(part), range(part)))
+        } while isNamePart(current) && !current.spaceBefore
         let nameRange = range(t).union(parts[parts.count - 1].range)
         var base: Expr = parts.count == 1 && t.kind == .word ? .word(text(t), range(t)) : .interpolated(parts, index: nil, nameRange)
         if current.kind == .leftBracket, !current.spaceBefore {

@@ -31,6 +31,7 @@ import RMTLScript
         #expect(parts(value("$m[$s]"))! == (["$m"], true))
         #expect(parts(value("${m}_base$k"))! == (["$m", "_base", "$k"], false))
         #expect(parts(value("$a$b"))! == (["$a", "$b"], false))
+        #expect(parts(value("run${k}2x[1]"))! == (["run", "$k", "2x"], true))
         guard case .path(let base, let members, _)? = value("rmtl_$m[2].ctr.auc") else { Issue.record("no path"); return }
         #expect(parts(base)! == (["rmtl_", "$m"], true))
         #expect(members.map(\.text) == ["ctr", "auc"])
