@@ -423,7 +423,7 @@ public struct Parser {
             let bodyEnd = closed ? t.end - 1 : t.end
             return .string(Parser.unescape(file.bytes[(t.start + 1)..<bodyEnd]), range(t))
         case .variable:
-            if isGlued(peekKind(1), at: p + 1) { return try parseName() }
+            if isGlued(at: p + 1) { return try parseName() }
             advance()
             return .variable(variableName(t), range(t))
         case .minus:
@@ -476,9 +476,9 @@ public struct Parser {
     private func variableName(_ t: Token) -> String { Lexer.variableName(file.text(t.start..<t.end)[...]) }
 
     /// Whether the token at `k` continues a name: a word, variable, index or member right after it.
-    private func isGlued(_ kind: TokenKind, at k: Int) -> Bool {
+    private func isGlued(at k: Int) -> Bool {
         guard k < tokens.count, !tokens[k].spaceBefore else { return false }
-        return kind == .word || kind == .variable || kind == .leftBracket || kind == .dot || isNamePart(tokens[k])
+        return tokens[k].kind == .leftBracket || tokens[k].kind == .dot || isNamePart(tokens[k])
     }
 
     /// A word, a variable, or digits and letters after a variable (`${k}2`): one part of a name.
