@@ -31,10 +31,15 @@ public struct CheckState: Sendable {
     public var results: [String] = []
     /// After `restore`, stored results are not known statically.
     public var resultsUnknown = false
+    /// Names stored as `rmtl_$m` while `$m` was not known: its known parts, nil for each unknown one.
+    public var resultPatterns: [[String?]] = []
     public var variableOrder: [String] = []
     public var variables: [String: StaticType] = [:]
     /// Names set from the command line (`--set`): a `let` of the same name keeps the given value.
     public var pinned: Set<String> = []
+    /// Variables bound to a literal list of words (`let models = [esmm, mmoe]`): a `for` over one is
+    /// checked once per word, so names built from the loop variable (`rmtl_$m`) are known.
+    public var wordLists: [String: [String]] = [:]
 
     public init() {}
 
@@ -48,6 +53,7 @@ public struct CheckState: Sendable {
         if taskNames != other.taskNames { taskNames = nil }
         for r in other.results { addResult(r) }
         resultsUnknown = resultsUnknown || other.resultsUnknown
+        mergeNamePatterns(other)
         for name in other.variableOrder {
             guard let otherType = other.variables[name] else { continue }
             if let mine = variables[name], mine != otherType { variables[name] = .unknown } else { define(name, otherType) }
@@ -56,6 +62,35 @@ public struct CheckState: Sendable {
 
     mutating func addResult(_ name: String) {
         if !results.contains(name) { results.append(name) }
+    }
+
+    /// A word list survives `if … else …` when both branches agree on it (or only one defines the variable).
+    private mutating func mergeNamePatterns(_ other: CheckState) {
+        for p in other.resultPatterns where !resultPatterns.contains(p) { resultPatterns.append(p) }
+        for name in Set(wordLists.keys).union(other.wordLists.keys) where wordLists[name] != other.wordLists[name] {
+            if wordLists[name] == nil, variables[name] == nil { wordLists[name] = other.wordLists[name] }
+            else if other.wordLists[name] != nil || other.variables[name] != nil { wordLists[name] = nil }
+        }
+    }
+
+    /// Whether `name` is a stored result or may be one built from a name with unknown parts.
+    func mayBeResult(_ name: String) -> Bool {
+        results.contains(name) || resultPatterns.contains { CheckState.matches(name[...], $0[...]) }
+    }
+
+    /// Whether `name` reads as `pattern`, each nil part standing for at least one character.
+    static func matches(_ name: Substring, _ pattern: ArraySlice<String?>) -> Bool {
+        guard let first = pattern.first else { return name.isEmpty }
+        if let literal = first {
+            return name.hasPrefix(literal) && matches(name.dropFirst(literal.count), pattern.dropFirst())
+        }
+        guard !name.isEmpty else { return false }
+        var end = name.index(after: name.startIndex)
+        while !matches(name[end...], pattern.dropFirst()) {
+            if end == name.endIndex { return false }
+            end = name.index(after: end)
+        }
+        return true
     }
 }
 
@@ -78,6 +113,8 @@ public struct Checker {
     /// Set when some lines failed to parse: errors that a dropped line could explain (missing
     /// state, unknown results and variables) are not reported.
     public var isLenient = false
+    /// Bodies checked per pass of the innermost loop over words being unrolled (`checkLoopBody`).
+    private var unrolledBodies = 1
 
     public init(state: CheckState = CheckState()) { self.state = state }
 
@@ -102,7 +139,10 @@ public struct Checker {
             checkCommand(c)
         case .letBinding(let name, let value, _):
             let type = typeOf(value)
-            if !state.pinned.contains(name.text) { state.define(name.text, type) }
+            if !state.pinned.contains(name.text) {
+                state.define(name.text, type)
+                state.wordLists[name.text] = literalWords(value)
+            }
         case .forLoop(let variable, let values, let body, _):
             let listType = typeOf(values)
             var element: StaticType = .unknown
@@ -113,9 +153,9 @@ public struct Checker {
             default:
                 report(.wrongType(argument: "for", expected: "a list or a count", found: listType.summary, at: values.range))
             }
-            let previous = state.variables[variable.text]
-            state.define(variable.text, element)
-            check(body)
+            let previous = state.variables[variable.text], previousWords = state.wordLists[variable.text]
+            checkLoopBody(body, variable: variable.text, words: literalWords(values), element: element)
+            state.wordLists[variable.text] = previousWords
             if let previous { state.variables[variable.text] = previous } else {
                 state.variables[variable.text] = nil
                 state.variableOrder.removeAll { $0 == variable.text }
@@ -140,6 +180,42 @@ public struct Checker {
                 report(.wrongType(argument: "assert", expected: "a comparison such as esmm.ctr.auc > 0.7",
                                          found: t.summary, at: condition.range))
             }
+        }
+    }
+
+    /// At most this many passes over a body when loops over words are checked once per word (nested
+    /// loops multiply); past it a loop's body is checked once, with the loop variable's word unknown.
+    static let maxUnrolledBodies = 256
+
+    /// A loop over words (`for m in [esmm, mmoe]`) is checked as it runs: once per word, with `$m`
+    /// bound to it, so `eval test as rmtl_$m` stores `rmtl_esmm` and `rmtl_mmoe`. Other loops are
+    /// checked once with `$m` of the element type.
+    private mutating func checkLoopBody(_ body: [Statement], variable: String, words: [String]?, element: StaticType) {
+        state.wordLists[variable] = nil
+        guard let words, !words.isEmpty, unrolledBodies * words.count <= Checker.maxUnrolledBodies else {
+            state.define(variable, element)
+            return check(body)
+        }
+        unrolledBodies *= words.count
+        defer { unrolledBodies /= words.count }
+        for w in words {
+            state.define(variable, .word(w))
+            check(body)
+        }
+    }
+
+    /// The words of a literal list of words, or of a variable bound to one (nil otherwise).
+    func literalWords(_ e: Expr) -> [String]? {
+        switch e {
+        case .variable(let name, _): return state.wordLists[name]
+        case .list(let items, _):
+            var words: [String] = []
+            for item in items {
+                guard case .word(let w, _) = item, w != "true", w != "false" else { return nil }
+                words.append(w)
+            }
+            return words
+        default: return nil
         }
     }
 
@@ -171,7 +247,7 @@ public struct Checker {
         }
         for f in spec.produces { state.flags.insert(f) }
         state.flags.subtract(spec.removes)
-        spec.effect?(&state, bound)
+        spec.effect?(&self, bound)
     }
 
     /// Matches arguments to parameters. Shared by the checker and the interpreter.
@@ -274,6 +350,35 @@ public struct Checker {
         }
     }
 
+    /// The result name `e` stores or refers to, when known without running: `esmm` and `esmm[$s]`
+    /// give esmm; `rmtl_$m[$s]` gives rmtl_esmm while the loop body is checked for m = esmm.
+    func knownResultBase(_ e: Expr) -> String? {
+        guard case .interpolated(let parts, _, _) = e else { return Checker.resultBase(e) }
+        let known = knownParts(parts)
+        return known.contains(nil) ? nil : known.map { $0! }.joined()
+    }
+
+    /// Each part's text, nil where a variable's word is not known statically.
+    func knownParts(_ parts: [Expr]) -> [String?] {
+        parts.map { part in
+            switch part {
+            case .word(let w, _): return w
+            case .variable(let name, _): if case .word(let w)? = state.variables[name] { return w } else { return nil }
+            default: return nil
+            }
+        }
+    }
+
+    /// `eval … as NAME`: a name not known statically (`rmtl_$m` with `$m` unknown) is kept as a
+    /// pattern, so later references that fit it are not reported.
+    mutating func addResult(named e: Expr) {
+        if let name = knownResultBase(e) { return state.addResult(name) }
+        if case .interpolated(let parts, _, _) = e {
+            let pattern = knownParts(parts)
+            if !state.resultPatterns.contains(pattern) { state.resultPatterns.append(pattern) }
+        }
+    }
+
     // MARK: - Values
 
     mutating func checkValue(_ e: Expr, _ p: ParamSpec, command: String) {
@@ -369,19 +474,23 @@ public struct Checker {
     }
 
     mutating func checkResultReference(_ e: Expr) {
-        guard let base = Checker.resultBase(e), !state.resultsUnknown, !state.results.contains(base) else { return }
+        guard let base = knownResultBase(e), !state.resultsUnknown, !state.mayBeResult(base) else { return }
         report(.unknownName(base, kind: .result, candidates: state.results, context: nil,
                                    at: Checker.nameRange(e)))
     }
 
     static func nameRange(_ e: Expr) -> SourceRange {
         if case .indexed(let n, _, _) = e { return n.range }
+        if case .interpolated(let parts, _, _) = e, let first = parts.first, let last = parts.last {
+            return first.range.union(last.range)
+        }
         return e.range
     }
 
     mutating func checkShowTopic(_ e: Expr) {
+        if case .interpolated = e { return checkResultReference(e) }  // a built name is a result's
         guard case .word(let w, let r) = e else { return }
-        if CommandSpec.showTopics.contains(w) || state.variables[w] != nil || state.results.contains(w) { return }
+        if CommandSpec.showTopics.contains(w) || state.variables[w] != nil || state.mayBeResult(w) { return }
         report(.unknownName(w, kind: .keyword, candidates: CommandSpec.showTopics + state.variableOrder + state.results,
                                    context: "'show'", at: r))
     }
@@ -447,6 +556,11 @@ public struct Checker {
         case .runResult:
             report(Checker.runResultMisused(e))
             return .unknown
+        case .interpolated(let parts, let index, _):
+            for part in parts { checkNamePart(part) }
+            guard let index else { return .word(knownResultBase(e)) }
+            _ = typeOf(index)
+            return .name
         case .negate(let inner, _):
             let t = typeOf(inner)
             if t != .number, t != .duration, t != .unknown {
@@ -474,6 +588,15 @@ public struct Checker {
         }
     }
 
+    /// A `$variable` part of a built name must hold a word or a whole number.
+    private mutating func checkNamePart(_ part: Expr) {
+        guard case .variable(let name, let r) = part else { return }
+        switch typeOf(part) {
+        case .word, .number, .unknown: break
+        case let t: report(.badNamePart(variable: name, found: t.summary, at: r))
+        }
+    }
+
     /// `@12.esmm` anywhere but a result argument (`compare`).
     static func runResultMisused(_ e: Expr) -> ScriptError {
         .invalidUse("a past run's result such as \(e.range.text) can only be given to 'compare'", at: e.range)
@@ -482,8 +605,10 @@ public struct Checker {
     /// `RESULT.TASK.METRIC`, e.g. `esmm.ctr.auc` or `esmm[1].ctr.auc`.
     mutating func checkPath(_ base: Expr, _ members: [Name], _ r: SourceRange) {
         if case .indexed(_, let index, _) = base { _ = typeOf(index) }
-        guard let name = Checker.resultBase(base) else { return }
-        if !state.results.contains(name), !state.resultsUnknown {
+        if case .interpolated = base { _ = typeOf(base) } else if Checker.resultBase(base) == nil { return }
+        // a built name not known statically (`rmtl_$m.ctr.auc`) still has its task and metric checked
+        let name = knownResultBase(base) ?? Checker.nameRange(base).text
+        if knownResultBase(base) != nil, !state.mayBeResult(name), !state.resultsUnknown {
             report(.unknownName(name, kind: .result, candidates: state.results, context: nil,
                                        at: Checker.nameRange(base)))
             return

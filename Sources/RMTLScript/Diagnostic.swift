@@ -80,6 +80,8 @@ public struct Diagnostic: Sendable {
             return "'\(command)' needs \(Diagnostic.describe(needs))"
         case .invalidUse(let text, _):
             return text
+        case .badNamePart(let variable, let found, _):
+            return "cannot build a name from '$\(variable)': it is \(found)"
         case .commandUnavailable(let command, _):
             return "'\(command)' is not available yet in this build"
         case .runtime(let text, _), .engineFailed(let text, _, _):
@@ -138,6 +140,12 @@ public struct Diagnostic: Sendable {
             return "every 'if … {' and 'else {' needs a matching '}'"
         case .expected(_, let found, _) where found == "'/'" || found == "'.'":
             return "put file names in quotes, e.g. \"data/retailrocket\""
+        case .missingVariableName:
+            return Diagnostic.variableSpelling
+        case .expected(let what, _, _) where what.hasPrefix("'}' after '${"):
+            return Diagnostic.variableSpelling
+        case .badNamePart:
+            return "a name is built from words and whole numbers, e.g. for m in [esmm, mmoe] { eval test as rmtl_$m }"
         case .commandUnavailable:
             return "the engine part of this command has not been merged yet"
         case .unknownNumberSuffix:
@@ -150,6 +158,8 @@ public struct Diagnostic: Sendable {
             return nil
         }
     }
+
+    static let variableSpelling = "a variable is $name, or ${name} when word characters follow it: ${m}_base"
 
     static func describe(_ flag: StateFlag) -> String {
         switch flag {

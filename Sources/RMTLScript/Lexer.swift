@@ -33,7 +33,7 @@ public struct Lexer {
         (b >= 0x61 && b <= 0x7A) || (b >= 0x41 && b <= 0x5A) || b == 0x5F
     }
     private static func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
-    private static func isWordByte(_ b: UInt8) -> Bool { isWordStart(b) || isDigit(b) }
+    static func isWordByte(_ b: UInt8) -> Bool { isWordStart(b) || isDigit(b) }
 
     private func peek(_ k: Int = 0) -> UInt8? { i + k < bytes.count ? bytes[i + k] : nil }
 
@@ -107,6 +107,8 @@ public struct Lexer {
                 if let c = peek(), Lexer.isWordStart(c) {
                     while let c = peek(), Lexer.isWordByte(c) { i += 1 }
                     emit(.variable, from: start)
+                } else if peek() == 0x7B {  // `${m}`: a variable that word characters may follow (`${m}_base`)
+                    lexBracedVariable()
                 } else {
                     emit(.invalid, from: start)
                     errors.append(.missingVariableName(at: range(start, i)))
@@ -176,6 +178,36 @@ public struct Lexer {
             emit(.invalid, from: start)
             errors.append(.unexpectedCharacter(file.text(start..<i), at: range(start, i)))
         }
+    }
+
+    // bracedVariable := '${' NAME '}'   (after the '$'; the token is the whole `${name}`)
+    private mutating func lexBracedVariable() {
+        let start = i - 1
+        i += 1
+        guard let c = peek(), Lexer.isWordStart(c) else {
+            emit(.invalid, from: start)
+            errors.append(.missingVariableName(at: range(start, i)))
+            return
+        }
+        while let c = peek(), Lexer.isWordByte(c) { i += 1 }
+        guard peek() == 0x7D else {
+            let found: String
+            switch peek() {
+            case nil: found = "end of input"
+            case 0x0A, 0x0D: found = "end of line"
+            default: found = "'" + file.text(i..<i + max(1, Lexer.scalarLength(bytes, at: i))) + "'"
+            }
+            emit(.invalid, from: start)
+            errors.append(.expected("'}' after '\(file.text(start..<i))'", found: found, at: range(start, i)))
+            return
+        }
+        i += 1
+        emit(.variable, from: start)
+    }
+
+    /// The variable a `.variable` token names: `$m` and `${m}` both name `m`.
+    static func variableName(_ text: Substring) -> String {
+        String(text.hasPrefix("${") ? text.dropFirst(2).dropLast() : text.dropFirst())
     }
 
     /// Length of the valid UTF-8 scalar at `at`, or 0 if the bytes there are malformed.

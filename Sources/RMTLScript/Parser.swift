@@ -178,11 +178,12 @@ public struct Parser {
     }
 
     // statement := letStmt | forStmt | ifStmt | includeStmt | assertStmt | bareValue | command
-    // bareValue := VARIABLE … | WORD ('.' | '[') …     (prints itself, as `show VALUE`)
+    // bareValue := VARIABLE … | WORD ('.' | '[' | VARIABLE) …     (prints itself, as `show VALUE`)
     private mutating func parseStatement() throws(Abort) -> Statement {
         let t = current
         let next = tokens[min(p + 1, tokens.count - 1)]
-        if t.kind == .variable || (t.kind == .word && !next.spaceBefore && (next.kind == .dot || next.kind == .leftBracket)) {
+        if t.kind == .variable
+            || (t.kind == .word && !next.spaceBefore && (next.kind == .dot || next.kind == .leftBracket || next.kind == .variable)) {
             let value = try parseExpression()
             return .command(CommandSyntax(name: Name(text: "show", range: range(t)),
                                           arguments: [ArgumentSyntax(label: nil, value: value)], range: value.range))
@@ -403,7 +404,9 @@ public struct Parser {
     }
 
     // primary := NUMBER | STRING | VARIABLE | name | list | '(' expr ')' | '-' primary
-    // name    := WORD [ '[' expr ']' ] { '.' WORD }        (no spaces inside)
+    // name    := part { part } [ '[' expr ']' ] { '.' WORD }    (no spaces inside)
+    // part    := WORD | VARIABLE | DIGITS   (a lone VARIABLE is a name only when '[' or '.' follows;
+    //                                       DIGITS only after a VARIABLE: `${k}2`)
     // runres  := '@' DIGITS '.' WORD [ '[' expr ']' ]       (a past run's result, no spaces inside)
     private mutating func parsePrimary() throws(Abort) -> Expr {
         let t = current
@@ -421,8 +424,9 @@ public struct Parser {
             let bodyEnd = closed ? t.end - 1 : t.end
             return .string(Parser.unescape(file.bytes[(t.start + 1)..<bodyEnd]), range(t))
         case .variable:
+            if isGlued(at: p + 1) { return try parseName() }
             advance()
-            return .variable(String(text(t).dropFirst()), range(t))
+            return .variable(variableName(t), range(t))
         case .minus:
             advance()
             try enter(t)
@@ -470,9 +474,30 @@ public struct Parser {
         return .runResult(run: run, name, range(t).union(name.range))
     }
 
+    private func variableName(_ t: Token) -> String { Lexer.variableName(file.text(t.start..<t.end)[...]) }
+
+    /// Whether the token at `k` continues a name: a word, variable, index or member right after it.
+    private func isGlued(at k: Int) -> Bool {
+        guard k < tokens.count, !tokens[k].spaceBefore else { return false }
+        return tokens[k].kind == .leftBracket || tokens[k].kind == .dot || isNamePart(tokens[k])
+    }
+
+    /// A word, a variable, or digits and letters after a variable (`${k}2`): one part of a name.
+    private func isNamePart(_ t: Token) -> Bool {
+        t.kind == .word || t.kind == .variable
+            || (t.kind == .number && file.bytes[t.start..<t.end].allSatisfy { Lexer.isWordByte($0) })
+    }
+
     private mutating func parseName() throws(Abort) -> Expr {
-        let t = advance()
-        var base: Expr = .word(text(t), range(t))
+        let t = current
+        // `esmm`, or parts glued into one name: `rmtl_$m`, `$m`, `${m}_base`
+        var parts: [Expr] = []
+        repeat {
+            let part = advance()
+            parts.append(part.kind == .variable ? .variable(variableName(part), range(part)) : .word(text(part), range(part)))
+        } while isNamePart(current) && !current.spaceBefore
+        let nameRange = range(t).union(parts[parts.count - 1].range)
+        var base: Expr = parts.count == 1 && t.kind == .word ? .word(text(t), range(t)) : .interpolated(parts, index: nil, nameRange)
         if current.kind == .leftBracket, !current.spaceBefore {
             let open = advance()
             try enter(open)
@@ -481,8 +506,12 @@ public struct Parser {
             if current.kind == .endOfFile {
                 throw fail(.unexpectedEndOfInput(expected: "']'", opener: range(open), at: range(open)))
             }
-            let close = try expect(.rightBracket, "']' after the index of '\(text(t))'")
-            base = .indexed(Name(text: text(t), range: range(t)), index, range(t).union(range(close)))
+            let close = try expect(.rightBracket, "']' after the index of '\(nameRange.text)'")
+            if case .word = base {
+                base = .indexed(Name(text: text(t), range: range(t)), index, range(t).union(range(close)))
+            } else {
+                base = .interpolated(parts, index: index, nameRange.union(range(close)))
+            }
         }
         var members: [Name] = []
         var whole = base.range

@@ -45,6 +45,8 @@ public enum ScriptError: Error, Equatable, Sendable {
     case valueOutOfRange(argument: String, value: String, allowed: String, at: SourceRange)
     case missingState(command: String, needs: StateFlag, at: SourceRange)
     case invalidUse(String, at: SourceRange)
+    /// `rmtl_$m` where `$m` is not a word or a whole number (found: its kind or value).
+    case badNamePart(variable: String, found: String, at: SourceRange)
     // MARK: runtime
     case commandUnavailable(command: String, at: SourceRange)
     case runtime(String, at: SourceRange)
@@ -64,7 +66,7 @@ public enum ScriptError: Error, Equatable, Sendable {
             .includeCycle(_, let r), .includeNeedsString(let r), .unknownName(_, _, _, _, let r),
             .wrongType(_, _, _, let r), .missingArgument(_, _, let r), .tooManyArguments(_, let r),
             .duplicateArgument(_, let r), .valueOutOfRange(_, _, _, let r), .missingState(_, _, let r),
-            .invalidUse(_, let r), .commandUnavailable(_, let r), .runtime(_, let r), .engineFailed(_, _, let r),
+            .invalidUse(_, let r), .badNamePart(_, _, let r), .commandUnavailable(_, let r), .runtime(_, let r), .engineFailed(_, _, let r),
             .assertionFailed(_, _, let r), .interrupted(let r), .io(_, _, let r):
             return r
         }

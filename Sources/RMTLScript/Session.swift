@@ -116,9 +116,20 @@ public final class Session {
         s.flags = workspace.stateFlags
         s.taskNames = workspace.taskNames
         s.results = workspace.resultGroups
-        for name in variableOrder { if let v = variables[name] { s.define(name, Session.staticType(v)) } }
+        for name in variableOrder {
+            guard let v = variables[name] else { continue }
+            s.define(name, Session.staticType(v))
+            s.wordLists[name] = Session.words(v)
+        }
         s.pinned = Set(pinned.keys)
         return s
+    }
+
+    /// The words of a list of words (`--set models=[esmm, mmoe]`), for the checker's loops over them.
+    static func words(_ v: Value) -> [String]? {
+        guard case .list(let items) = v else { return nil }
+        let words = items.compactMap { if case .word(let w) = $0 { return w } else { return nil } }
+        return words.count == items.count ? words : nil
     }
 
     static func staticType(_ v: Value) -> StaticType {
@@ -334,6 +345,10 @@ public final class Session {
         case .list(let items, _): return .list(try items.map(evaluate))
         case .pair(let name, let v, _): return .pair(name.text, try evaluate(v))
         case .runResult: throw Checker.runResultMisused(e)
+        case .interpolated(let parts, let index, _):
+            let name = try parts.map(namePart).joined()
+            guard let index else { return .word(name) }
+            return .indexedName(name, index: try evaluate(index).text)
         case .negate(let inner, let r):
             switch try evaluate(inner) {
             case .number(let v): return .number(-v)
@@ -371,6 +386,19 @@ public final class Session {
         }
     }
 
+    /// The text of one part of a built name (`rmtl_$m`): a word, or a variable holding a word or a
+    /// whole number.
+    private func namePart(_ part: Expr) throws -> String {
+        guard case .variable(let name, let r) = part else { return try evaluate(part).text }
+        let v = try evaluate(part)
+        switch v {
+        case .word(let w): return w
+        case .number(let d) where d >= 0 && d == d.rounded() && d < 1e15: return Value.format(d)
+        case .number: throw ScriptError.badNamePart(variable: name, found: v.description, at: r)
+        default: throw ScriptError.badNamePart(variable: name, found: v.typeName, at: r)
+        }
+    }
+
     /// `==`: numbers by value (2048 == 2k), words and strings by text (`--set dataset=synthetic`
     /// gives a word; the script compares with "synthetic").
     static func same(_ x: Value, _ y: Value) -> Bool {
@@ -394,6 +422,9 @@ public final class Session {
         switch base {
         case .word(let w, _): (name, index) = (w, nil)
         case .indexed(let n, let i, _): (name, index) = (n.text, try evaluate(i).text)
+        case .interpolated:
+            // evaluating a built name gives a word or an indexed name
+            (name, index) = Arguments.resultName(try evaluate(base)) ?? (base.range.text, nil)
         default: throw ScriptError.runtime("a result path starts with a result name", at: base.range)
         }
         let rs = workspace.results(named: name, index: index)

@@ -36,12 +36,15 @@ public indirect enum Expr: Sendable, Equatable {
     /// `@12.esmm`, `@12.esmm[3]`: a result of a past run in the registry (run id, then a `.word`
     /// or `.indexed` result name).
     case runResult(run: Int64, Expr, SourceRange)
+    /// `rmtl_$m`, `$m[$s]`, `${m}_base`: a result name glued from `.word` and `.variable` parts (no
+    /// spaces between them), with an optional index; its text is known when the variables are.
+    case interpolated([Expr], index: Expr?, SourceRange)
 
     public var range: SourceRange {
         switch self {
         case .number(_, _, let r), .string(_, let r), .word(_, let r), .variable(_, let r),
             .indexed(_, _, let r), .path(_, _, let r), .list(_, let r), .pair(_, _, let r),
-            .negate(_, let r), .binary(_, _, _, let r), .runResult(_, _, let r):
+            .negate(_, let r), .binary(_, _, _, let r), .runResult(_, _, let r), .interpolated(_, _, let r):
             return r
         }
     }
@@ -81,7 +84,8 @@ public indirect enum Statement: Sendable, Equatable {
         public var help: String {
             switch self {
             case .let: return "Bind a variable; use it as $NAME. A --set NAME=VALUE on the command line wins."
-            case .for: return "Run the block once per value, with $NAME bound to it; a count runs 1…n: for s in $seeds { … }."
+            case .for: return "Run the block once per value, with $NAME bound to it; a count runs 1…n: for s in $seeds { … }. "
+                + "Name results from it: eval test as rmtl_$m[$s]."
             case .if: return "Run the first block whose condition holds; 'else' goes on the line of the closing '}'. "
                 + "rmtl check checks every branch."
             case .include: return "Run another script here (path relative to this file, then stdlib/)."

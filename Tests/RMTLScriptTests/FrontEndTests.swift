@@ -7,6 +7,7 @@ import RMTLScript
     @Test(arguments: [
         "seed 2022\n", "actor esmm bottom=[512, 256] # c\n", "show \"a\\\"b\" \\\n  1e-3 2.7M 30m\r\n",
         "x @ é \u{1}", "\"unterminated\nnext", "$ $x 5q", "", "\\", "a.b.c esmm[$s].ctr.auc",
+        "${m}_x rmtl_$m[$s] $a$b", "${", "${m", "${m x", "${}", "${m}}",
     ])
     func tokensTileTheInput(_ text: String) {
         let file = SourceFile(name: "t", text: text)

@@ -14,6 +14,6 @@ extension CommandSpec {
         produces: [.actor, .trainedActor, .critic, .trainedCritic],
         summary: "Restore everything 'save' wrote, over the same data (checked by fingerprint, format version, digest "
             + "and shapes); training continues bit-identically.",
-        effect: { state, _ in state.taskNames = nil }
+        effect: { checker, _ in checker.state.taskNames = nil }
     ) { a in try a.workspace.restore(from: try a.string("file")!) }
 }

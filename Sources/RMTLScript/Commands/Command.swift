@@ -137,13 +137,13 @@ public struct CommandSpec: Sendable {
     /// Rules across arguments, checked on constants by the checker and on values when run.
     var rules: [ArgumentRule] = []
     /// What the checker learns beyond state flags (task names, result names).
-    var effect: (@Sendable (inout CheckState, BoundCommand) -> Void)?
+    var effect: (@Sendable (inout Checker, BoundCommand) -> Void)?
     var action: CommandAction
 
     init(_ verb: String, _ sub: String? = nil, params: [ParamSpec] = [], variadic: ParamSpec? = nil,
          acceptsAnyNamedArgument: Bool = false, needs: [StateFlag] = [], produces: [StateFlag] = [],
          removes: [StateFlag] = [], rules: [ArgumentRule] = [], hidden: Bool = false, summary: String,
-         effect: (@Sendable (inout CheckState, BoundCommand) -> Void)? = nil, action: @escaping CommandAction) {
+         effect: (@Sendable (inout Checker, BoundCommand) -> Void)? = nil, action: @escaping CommandAction) {
         self.verb = verb
         self.sub = sub
         self.params = params

@@ -14,7 +14,7 @@ extension CommandSpec {
     }
 
     /// The checker learns the result name given with `as`.
-    static let storesResult: @Sendable (inout CheckState, BoundCommand) -> Void = { state, b in
-        if let e = b.values["as"], let name = Checker.resultBase(e) { state.addResult(name) }
+    static let storesResult: @Sendable (inout Checker, BoundCommand) -> Void = { checker, b in
+        if let e = b.values["as"] { checker.addResult(named: e) }
     }
 }

@@ -16,7 +16,7 @@ extension CommandSpec {
                                    summary: String) -> CommandSpec {
         CommandSpec(
             "load", format, params: [ParamSpec("dir", .path, positional: true, required: true, help)],
-            produces: produces, summary: summary, effect: { state, _ in state.taskNames = tasks }
+            produces: produces, summary: summary, effect: { checker, _ in checker.state.taskNames = tasks }
         ) { a in try a.workspace.load(format: format, path: try a.string("dir")!) }
     }
 
@@ -34,11 +34,11 @@ extension CommandSpec {
                       "Numeric columns as read, or sign(x)·log(1 + |x|) for counts and durations."),
         ],
         produces: [.data], summary: "Load any CSV/TSV table.",
-        effect: { state, b in
+        effect: { checker, b in
             if case .list(let items, _)? = b.values["labels"] {
-                state.taskNames = items.compactMap { if case .pair(let n, _, _) = $0 { return n.text } else { return nil } }
+                checker.state.taskNames = items.compactMap { if case .pair(let n, _, _) = $0 { return n.text } else { return nil } }
             } else {
-                state.taskNames = nil
+                checker.state.taskNames = nil
             }
         }
     ) { a in

@@ -10,6 +10,6 @@ extension CommandSpec {
         "import", "results",
         params: [ParamSpec("file", .path, positional: true, required: true, "A JSON file written by 'export results' or --results.")],
         summary: "Read named results from an 'export results' file (another run, machine or CI job), to compare with.",
-        effect: { state, _ in state.resultsUnknown = true }
+        effect: { checker, _ in checker.state.resultsUnknown = true }
     ) { a in try a.workspace.importResults(from: try a.string("file")!) }
 }

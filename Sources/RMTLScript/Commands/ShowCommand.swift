@@ -57,6 +57,7 @@ extension Session {
         }
         let v = try evaluate(e)
         if case .indexedName(let base, let index) = v { return try w.showResult(base: base, index: index) }
+        if case .interpolated = e, case .word(let name) = v { return try w.showResult(base: name, index: nil) }
         write(Session.showText(v))
     }
 
