@@ -86,6 +86,8 @@ public struct Diagnostic: Sendable {
             return "'\(command)' is not available yet in this build"
         case .runtime(let text, _), .engineFailed(let text, _, _):
             return text
+        case .configurationRejected(let argument, let problem, _):
+            return "invalid '\(argument)': \(problem.text)"
         case .assertionFailed(let expression, _, _):
             return "assertion failed: \(expression)"
         case .interrupted:
@@ -100,6 +102,8 @@ public struct Diagnostic: Sendable {
         switch error {
         case .engineFailed(_, let hint, _):
             return hint
+        case .configurationRejected(_, let problem, _):
+            return problem.hint
         case .unknownName(let name, let kind, let candidates, _, _):
             let suggestion = Suggestion.nearest(name, in: candidates)
             let listed = candidates.count <= 12 && !candidates.isEmpty

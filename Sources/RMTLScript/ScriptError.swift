@@ -1,3 +1,5 @@
+import RMTL
+
 /// The kinds of names a script refers to, for "unknown …" errors and suggestions.
 public enum NameKind: String, Sendable, Equatable {
     case command, subcommand, argument, model, result, variable, task, metric, keyword
@@ -50,6 +52,9 @@ public enum ScriptError: Error, Equatable, Sendable {
     // MARK: runtime
     case commandUnavailable(command: String, at: SourceRange)
     case runtime(String, at: SourceRange)
+    /// Settings that cannot run together or do not fit the data: the argument that set the
+    /// engine's parameter (or the command, for a default) and the problem.
+    case configurationRejected(argument: String, ConfigurationError.Problem, at: SourceRange)
     /// The engine rejected the command (bad data, impossible settings), in its own words and hint.
     case engineFailed(String, hint: String?, at: SourceRange)
     case assertionFailed(expression: String, sides: [AssertionSide], at: SourceRange)
@@ -66,7 +71,7 @@ public enum ScriptError: Error, Equatable, Sendable {
             .includeCycle(_, let r), .includeNeedsString(let r), .unknownName(_, _, _, _, let r),
             .wrongType(_, _, _, let r), .missingArgument(_, _, let r), .tooManyArguments(_, let r),
             .duplicateArgument(_, let r), .valueOutOfRange(_, _, _, let r), .missingState(_, _, let r),
-            .invalidUse(_, let r), .badNamePart(_, _, let r), .commandUnavailable(_, let r), .runtime(_, let r), .engineFailed(_, _, let r),
+            .invalidUse(_, let r), .badNamePart(_, _, let r), .commandUnavailable(_, let r), .runtime(_, let r), .engineFailed(_, _, let r), .configurationRejected(_, _, let r),
             .assertionFailed(_, _, let r), .interrupted(let r), .io(_, _, let r):
             return r
         }
@@ -76,13 +81,5 @@ public enum ScriptError: Error, Equatable, Sendable {
     public var isIncompleteInput: Bool {
         if case .unexpectedEndOfInput = self { return true }
         return false
-    }
-
-    /// True for errors raised while running (exit 70), false for static ones (exit 65).
-    public var isRuntime: Bool {
-        switch self {
-        case .commandUnavailable, .runtime, .assertionFailed, .interrupted, .io: return true
-        default: return false
-        }
     }
 }

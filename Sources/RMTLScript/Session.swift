@@ -469,7 +469,8 @@ public final class Session {
             let (name, at) = Session.argument(setting: e.key, of: bound)
             throw Arguments.scriptError(e, argument: name, at: at)
         } catch let e as ConfigurationError {
-            throw ScriptError.engineFailed(e.description, hint: nil, at: Session.argument(setting: e.parameter, of: bound).range)
+            let (name, at) = Session.argument(setting: e.parameter, of: bound)
+            throw ScriptError.configurationRejected(argument: name, e.problem, at: at)
         } catch is Interrupt.Interrupted {
             throw ScriptError.interrupted(at: c.range)
         } catch let e as ScriptError {

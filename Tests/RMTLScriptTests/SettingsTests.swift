@@ -81,6 +81,20 @@ import Testing
         #expect(s.criticEpochs == 1 && s.batchSize == 128 && s.actorLearningRate == 0.002)
     }
 
+    /// An engine refusal that names a parameter points at the argument that set it, with the hint on
+    /// its own line; a value from a variable is checked at run time against the same range.
+    @Test func engineRefusalsPointAtTheArgument() {
+        let c = CapturedSession()
+        let script = Self.prelude + "let lr = 0\ntrain actor epochs=1 batch=100000\n"
+        #expect(c.session.run(source: script, file: "batch.rmtl", mode: .run).status == .runtimeError)
+        let lines = c.diagnostics.joined(separator: "\n").components(separatedBy: "\n")
+        #expect(lines.first?.contains(":28: error: invalid 'batch': the batch of 100000 rows is larger than the") == true, "\(lines)")
+        #expect(lines.contains { $0.hasPrefix("hint: use batch=") }, "\(lines)")
+        let d = CapturedSession()
+        #expect(d.session.run(source: Self.prelude + "let lr = 0\ntrain actor epochs=1 lr=$lr\n", file: "lr.rmtl", mode: .run).status == .runtimeError)
+        #expect(d.diagnostics.first?.contains(":25: error: 'lr' must be greater than 0, found 0") == true, "\(d.diagnostics)")
+    }
+
     @Test func helpDescribesEveryCriticKey() {
         let help = Help.text(topic: "critic", sub: nil).components(separatedBy: "\n")
         for setting in RMTLSettings.settings {

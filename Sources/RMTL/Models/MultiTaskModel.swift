@@ -51,25 +51,17 @@ public struct ModelConfig: Sendable, Equatable, Codable {
     /// Throws a `SettingError` for a knob outside its declared range (`ModelConfig.settings`), or a
     /// `ConfigurationError` for a model the data cannot support.
     public func validate() throws {
-        func fail(_ parameter: String, _ message: String) throws -> Never {
-            throw ConfigurationError(parameter: parameter, message: message)
+        func fail(_ parameter: String, _ problem: ConfigurationError.Problem) throws -> Never {
+            throw ConfigurationError(parameter: parameter, problem)
         }
-        if cardinalities.isEmpty { try fail("fields", "the model needs at least one categorical field") }
-        if let f = cardinalities.firstIndex(where: { $0 < 1 }) {
-            try fail("fields", "categorical field \(f) has \(cardinalities[f]) ids; expected at least 1")
-        }
-        if numericCount < 1 { try fail("numeric", "expected at least one numeric field (an all-zero column is fine)") }
+        if cardinalities.isEmpty { try fail("fields", .noCategoricalFields) }
+        if let f = cardinalities.firstIndex(where: { $0 < 1 }) { try fail("fields", .emptyField(index: f, ids: cardinalities[f])) }
+        if numericCount < 1 { try fail("numeric", .noNumericFields) }
         try checkSettings()
-        if taskCount < 1 { try fail("tasks", "expected at least one task") }
-        if kind == .esmm && taskCount != 2 {
-            try fail("tasks", "ESMM models exactly 2 tasks (CTR and CTCVR = pCTR·pCVR), the data has \(taskCount)")
-        }
-        if kind != .single && taskCount < 2 {
-            try fail("tasks", "\(kind.displayName) needs at least 2 tasks, the data has \(taskCount)")
-        }
-        if kind == .ple && (sharedExperts < 1 || specificExperts < 1) {
-            try fail("experts", "PLE needs at least 1 shared and 1 task-specific expert per level")
-        }
+        if taskCount < 1 { try fail("tasks", .taskCount(model: kind, has: taskCount, needs: .atLeast(1))) }
+        if kind == .esmm && taskCount != 2 { try fail("tasks", .taskCount(model: kind, has: taskCount, needs: .exactly(2))) }
+        if kind != .single && taskCount < 2 { try fail("tasks", .taskCount(model: kind, has: taskCount, needs: .atLeast(2))) }
+        if kind == .ple && (sharedExperts < 1 || specificExperts < 1) { try fail("experts", .pleNeedsExperts) }
     }
 }
 
@@ -89,13 +81,6 @@ extension ModelConfig: Configurable {
                 }),
         .real("dropout", \.dropout, .halfOpen(0, 1), "Dropout probability."),
     ]
-}
-
-/// A setting that cannot build a model: which parameter, and what was expected.
-public struct ConfigurationError: Error, CustomStringConvertible, Equatable {
-    public let parameter: String
-    public let message: String
-    public var description: String { "invalid '\(parameter)': \(message)" }
 }
 
 /// A network trained by rmtl: a batch in, (rows, outputCount) out.

@@ -12,8 +12,7 @@ extension RLAgent {
     ) throws -> [CriticEpochReport] {
         let b = settings.batchSize
         guard buffer.count >= b else {
-            throw ConfigurationError(parameter: "batch", message:
-                "the replay buffer holds \(buffer.count) transitions, fewer than one batch of \(b); run more warm-up episodes or lower batch=")
+            throw ConfigurationError(parameter: "batch", .bufferBelowBatch(transitions: buffer.count, batch: b))
         }
         if !criticsChecked { try checkCritics(rng: &rng) }
         let steps = max(1, buffer.count / b)

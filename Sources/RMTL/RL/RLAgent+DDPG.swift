@@ -33,12 +33,12 @@ extension RLAgent {
         validation: Dataset, epochs: Int, rng: inout RandomGenerator, onEpoch: (DDPGEpochReport) -> Void = { _ in }
     ) throws -> [DDPGEpochReport] {
         let b = settings.batchSize
-        guard epochs >= 1 else { throw ConfigurationError(parameter: "epochs", message: "expected at least 1 epoch, got \(epochs)") }
+        guard epochs >= 1 else { throw ConfigurationError(parameter: "epochs", .belowMinimum(value: epochs, minimum: 1)) }
         guard buffer.count >= b else {
-            throw ConfigurationError(parameter: "batch", message: "the replay buffer holds \(buffer.count) transitions, fewer than one batch of \(b)")
+            throw ConfigurationError(parameter: "batch", .bufferBelowBatch(transitions: buffer.count, batch: b))
         }
         guard b <= actor.capacity else {
-            throw ConfigurationError(parameter: "batch", message: "the RL batch \(b) exceeds the actor's capacity \(actor.capacity)")
+            throw ConfigurationError(parameter: "batch", .aboveCapacity(value: b, capacity: actor.capacity, of: .actor))
         }
         if actorTarget == nil { try makeActorTarget() }
         var best = -Double.infinity

@@ -39,7 +39,7 @@ extension RLAgent {
     @discardableResult
     public func checkCritics(rng: inout RandomGenerator) throws -> [Double] {
         guard buffer.count > 0 else {
-            throw ConfigurationError(parameter: "critic", message: "the replay buffer is empty; warm it up before checking the critics")
+            throw ConfigurationError(parameter: "critic", .emptyBuffer)
         }
         var fractions = measureAliveFractions()
         if settings.criticInit == .live {

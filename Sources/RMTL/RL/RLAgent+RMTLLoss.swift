@@ -19,9 +19,11 @@ extension RLAgent {
         onEpoch: (EpochReport) -> Void = { _ in }, onStep: (Int, Int, Double) -> Void = { _, _, _ in }
     ) throws -> [EpochReport] {
         let lambda = lambda ?? settings.lambda
-        guard lambda.isFinite else { throw ConfigurationError(parameter: "lambda", message: "expected a finite λ, got \(lambda)") }
+        guard lambda.isFinite else {
+            throw SettingError.outOfRange(key: "lambda", value: .real(Double(lambda)), domain: RMTLSettings.setting("lambda")!.domain)
+        }
         guard config.batchSize <= shardCapacity * actor.threads else {
-            throw ConfigurationError(parameter: "batch", message: "the fine-tuning batch \(config.batchSize) exceeds the critics' capacity \(shardCapacity * actor.threads)")
+            throw ConfigurationError(parameter: "batch", .aboveCapacity(value: config.batchSize, capacity: shardCapacity * actor.threads, of: .critics))
         }
         let weighting = settings.weighting
         let usesCritic = weighting == .negativeQ || ((weighting == .critic || weighting == .label) && lambda != 0)

@@ -54,7 +54,7 @@ public final class RLAgent: @unchecked Sendable {
     ) throws {
         try settings.validate()
         guard let model = actor.modelConfig else {
-            throw ConfigurationError(parameter: "actor", message: "the RL stage needs a multi-task model as its actor")
+            throw ConfigurationError(parameter: "actor", .mismatch(.actorNotMultiTask))
         }
         var config = criticConfig ?? CriticConfig(cardinalities: model.cardinalities, numericCount: model.numericCount)
         if criticConfig == nil {
@@ -65,7 +65,7 @@ public final class RLAgent: @unchecked Sendable {
             config.freezesPaddingRow = model.freezesPaddingRow
         }
         guard config.cardinalities == model.cardinalities, config.numericCount == model.numericCount else {
-            throw ConfigurationError(parameter: "critic", message: "the critic's fields must be the actor's")
+            throw ConfigurationError(parameter: "critic", .mismatch(.criticFields))
         }
         self.settings = settings
         self.actor = actor
@@ -94,7 +94,7 @@ public final class RLAgent: @unchecked Sendable {
             }
         }
         guard critics[0].threads == actor.threads else {
-            throw ConfigurationError(parameter: "threads", message: "the critics need as many threads as the actor (\(actor.threads))")
+            throw ConfigurationError(parameter: "threads", .mismatch(.threads(actor: actor.threads)))
         }
         self.critics = critics
         var scratch = RandomGenerator(seed: 0)
@@ -126,13 +126,13 @@ public final class RLAgent: @unchecked Sendable {
         change(&s)
         try s.validate()
         if s.criticStructure != settings.criticStructure {
-            throw ConfigurationError(parameter: "critic", message: "the critic structure is fixed once the critics exist; build a new agent")
+            throw ConfigurationError(parameter: "critic", .fixedOnceBuilt)
         }
         if s.bufferCapacity != settings.bufferCapacity {
-            throw ConfigurationError(parameter: "memory", message: "the buffer capacity is fixed once the buffer exists")
+            throw ConfigurationError(parameter: "memory", .fixedOnceBuilt)
         }
         if s.batchSize > batch.capacity {
-            throw ConfigurationError(parameter: "batch", message: "the RL batch can shrink but not grow past \(batch.capacity)")
+            throw ConfigurationError(parameter: "batch", .aboveCapacity(value: s.batchSize, capacity: batch.capacity, of: .agent))
         }
         settings = s
     }
@@ -160,7 +160,7 @@ public final class RLAgent: @unchecked Sendable {
         let name = actor.layout.slot(named: "embedding.embedding.weight") != nil
             ? "embedding.embedding.weight" : "embedding.\(tasks(ofNet: i).lowerBound).embedding.weight"
         guard let table = actor.tensor(named: name) else {
-            throw ConfigurationError(parameter: "critic", message: "the actor has no embedding table '\(name)' to copy")
+            throw ConfigurationError(parameter: "critic", .mismatch(.embeddingTable(name)))
         }
         try critics[i].setTensor("embedding.embedding.weight", table)
     }
@@ -184,7 +184,7 @@ public final class RLAgent: @unchecked Sendable {
     public func warmUp(on data: Dataset, episodes: Int? = nil, rng: inout RandomGenerator) throws -> WarmupReport {
         guard data.cardinalities == criticConfig.cardinalities, data.taskCount == taskCount,
               data.numericCount == criticConfig.numericCount else {
-            throw ConfigurationError(parameter: "data", message: "the dataset's fields or tasks differ from the actor's")
+            throw ConfigurationError(parameter: "data", .mismatch(.datasetShape))
         }
         let predictions = settings.warmupPolicy == .actor ? actor.predict(data) : nil
         return try buffer.warmUp(SessionMDP(data), data: data, settings: settings, predictions: predictions,

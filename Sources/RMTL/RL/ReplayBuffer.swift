@@ -97,11 +97,11 @@ extension ReplayBuffer {
         episodes: Int, rng: inout RandomGenerator
     ) throws -> WarmupReport {
         guard mdp.episodeCount > 0 else {
-            throw ConfigurationError(parameter: "episodes", message: "the dataset has no sessions to run episodes on")
+            throw ConfigurationError(parameter: "episodes", .noSessions)
         }
         if s.warmupPolicy == .actor {
             guard let predictions, predictions.count == taskCount, predictions.allSatisfy({ $0.count == data.rowCount }) else {
-                throw ConfigurationError(parameter: "warmup", message: "the actor-policy warm-up needs the actor's predictions for every row")
+                throw ConfigurationError(parameter: "warmup", .missingPredictions)
             }
         }
         var a = [Float](repeating: 0, count: taskCount), r = a

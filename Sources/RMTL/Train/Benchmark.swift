@@ -49,8 +49,8 @@ public enum Benchmark {
 
     /// Times `steps` training steps of `model` (a `ModelKind` name or `critic`) after 2 warm-up steps.
     public static func run(model name: String, batch: Int, steps: Int, threads: Int, seed: UInt64 = 2022) throws -> Result {
-        guard steps >= 1 else { throw ConfigurationError(parameter: "steps", message: "expected at least 1 step, got \(steps)") }
-        guard batch >= 1 else { throw ConfigurationError(parameter: "batch", message: "expected a positive batch, got \(batch)") }
+        guard steps >= 1 else { throw ConfigurationError(parameter: "steps", .belowMinimum(value: steps, minimum: 1)) }
+        guard batch >= 1 else { throw ConfigurationError(parameter: "batch", .belowMinimum(value: batch, minimum: 1)) }
         if name == "critic-update" { return try criticUpdate(batch: batch, steps: steps, threads: threads, seed: seed) }
         var rng = RandomGenerator(seed: seed)
         let network: TrainableModel
@@ -60,8 +60,8 @@ public enum Benchmark {
             network = try TrainableModel(batchCapacity: batch, threads: threads, rng: &rng) { Critic(config, &$0) }
         } else {
             guard let kind = ModelKind(rawValue: name) else {
-                let names = (ModelKind.allCases.map(\.rawValue) + ["critic", "critic-update", "critic-stage"]).joined(separator: ", ")
-                throw ConfigurationError(parameter: "model", message: "unknown model '\(name)'; expected one of: \(names)")
+                let names = ModelKind.allCases.map(\.rawValue) + ["critic", "critic-update", "critic-stage"]
+                throw ConfigurationError(parameter: "model", .unknownName(name, kind: "model", known: names))
             }
             let config = ModelConfig(kind: kind, cardinalities: paperCardinalities, numericCount: 1, taskCount: 2)
             network = try TrainableModel(config, batchCapacity: batch, threads: threads, rng: &rng)
@@ -212,7 +212,7 @@ public enum Benchmark {
     /// random transitions (the code's memory_size is 500,000: 244 steps of 2048 per epoch).
     /// `seconds_per_step` is seconds per epoch; the bound counts the training steps' FLOPs only.
     public static func criticStage(batch: Int, bufferRows: Int, epochs: Int, threads: Int, seed: UInt64 = 2022) throws -> Result {
-        guard epochs >= 1 else { throw ConfigurationError(parameter: "steps", message: "expected at least 1 epoch, got \(epochs)") }
+        guard epochs >= 1 else { throw ConfigurationError(parameter: "steps", .belowMinimum(value: epochs, minimum: 1)) }
         var rng = RandomGenerator(seed: seed)
         let agent = try criticAgent(batch: batch, bufferRows: bufferRows, threads: threads, rng: &rng)
         let start = DispatchTime.now().uptimeNanoseconds

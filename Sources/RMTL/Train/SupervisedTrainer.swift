@@ -16,11 +16,8 @@ public struct TrainConfig: Sendable, Equatable, Codable {
     public static let paperBatchSize = 2048
 
     public func validate(trainRows: Int) throws {
-        func fail(_ p: String, _ m: String) throws -> Never { throw ConfigurationError(parameter: p, message: m) }
         try checkSettings()
-        if batchSize > trainRows {
-            try fail("batch", "the batch of \(batchSize) rows is larger than the \(trainRows) training rows; use batch=\(max(1, trainRows))")
-        }
+        if batchSize > trainRows { throw ConfigurationError(parameter: "batch", .batchAboveRows(batch: batchSize, rows: trainRows)) }
     }
 }
 
@@ -107,10 +104,10 @@ public struct SupervisedTrainer {
             try validation.validate(against: cardinalities)
         }
         guard validation.rowCount > 0 else {
-            throw ConfigurationError(parameter: "validation", message: "the validation split is empty; early stopping needs rows")
+            throw ConfigurationError(parameter: "validation", .emptyValidationSplit)
         }
         guard config.batchSize <= model.capacity else {
-            throw ConfigurationError(parameter: "batch", message: "batch \(config.batchSize) exceeds the model's capacity \(model.capacity)")
+            throw ConfigurationError(parameter: "batch", .aboveCapacity(value: config.batchSize, capacity: model.capacity, of: .model))
         }
         let optimizer = Adam(count: model.values.count, learningRate: config.learningRate, weightDecay: config.weightDecay)
         let batch = Batch(capacity: config.batchSize, fieldCount: train.fieldCount, numericCount: train.numericCount, taskCount: train.taskCount)

@@ -31,10 +31,10 @@ public final class TrainableModel: @unchecked Sendable {
         build: (inout ModelBuilder) throws -> Network
     ) throws {
         guard batchCapacity >= 1 else {
-            throw ConfigurationError(parameter: "batch", message: "expected a positive batch size, got \(batchCapacity)")
+            throw ConfigurationError(parameter: "batch", .belowMinimum(value: batchCapacity, minimum: 1))
         }
         guard threads >= 1 else {
-            throw ConfigurationError(parameter: "threads", message: "expected at least 1 thread, got \(threads)")
+            throw ConfigurationError(parameter: "threads", .belowMinimum(value: threads, minimum: 1))
         }
         self.modelConfig = modelConfig
         self.capacity = batchCapacity
@@ -193,10 +193,10 @@ public final class TrainableModel: @unchecked Sendable {
     /// Overwrites the parameter named `name` (shape must match).
     public func setTensor(_ name: String, _ newValues: [Float]) throws {
         guard let slot = layout.slot(named: name) else {
-            throw ConfigurationError(parameter: name, message: "no such parameter in this model")
+            throw ConfigurationError(parameter: name, .unknownParameter)
         }
         guard slot.count == newValues.count else {
-            throw ConfigurationError(parameter: name, message: "expected \(slot.count) values \(slot.shape), got \(newValues.count)")
+            throw ConfigurationError(parameter: name, .valueCount(expected: slot.count, shape: slot.shape, got: newValues.count))
         }
         newValues.withUnsafeBufferPointer { (values.base + slot.offset).update(from: $0.baseAddress!, count: slot.count) }
     }
