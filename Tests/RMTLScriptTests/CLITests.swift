@@ -53,6 +53,25 @@ enum CLI {
         FileManager.default.temporaryDirectory.appendingPathComponent("rmtl-cli-\(getpid())-\(name)").path
     }
 
+    /// A fresh temporary folder for one test suite.
+    static func temporaryFolder(_ name: String) -> String {
+        let f = temporaryPath("\(name)-\(getpid())")
+        try? FileManager.default.createDirectory(atPath: f, withIntermediateDirectories: true)
+        return f
+    }
+
+    /// The first lines of a script over a small synthetic RetailRocket in `folder` (20k events, split).
+    static func syntheticPrelude(in folder: String) -> String {
+        """
+        seed 11
+        generate retailrocket "\(folder)/rr" events=20k seed=5
+        load retailrocket "\(folder)/rr"
+        sessionize gap=30m
+        split time 0.6 0.2 0.2
+
+        """
+    }
+
     static func script(_ name: String, _ text: String) -> String {
         let path = temporaryPath(name)
         _ = FileManager.default.createFile(atPath: path, contents: Data(text.utf8))

@@ -6,20 +6,8 @@ import Testing
 /// `save` and `restore` as a user runs them: a second process that restores a checkpoint and
 /// continues must produce exactly the bits of the run that never stopped.
 @Suite(.serialized) struct CheckpointScriptTests {
-    static let folder: String = {
-        let f = CLI.temporaryPath("checkpoint-\(getpid())")
-        try? FileManager.default.createDirectory(atPath: f, withIntermediateDirectories: true)
-        return f
-    }()
-
-    static let prelude = """
-        seed 11
-        generate retailrocket "\(folder)/rr" events=20k seed=5
-        load retailrocket "\(folder)/rr"
-        sessionize gap=30m
-        split time 0.6 0.2 0.2
-
-        """
+    static let folder = CLI.temporaryFolder("checkpoint")
+    static let prelude = CLI.syntheticPrelude(in: folder)
 
     static func results(_ path: String) throws -> NSArray {
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any]

@@ -6,18 +6,8 @@ import Testing
 /// One knob, one meaning: an RL setting given to `critic` or to a training command is the same
 /// setting, the value given last wins, and `show model` shows what the next command trains with.
 @Suite(.serialized) struct SettingsTests {
-    static let folder: String = {
-        let f = CLI.temporaryPath("settings-\(getpid())")
-        try? FileManager.default.createDirectory(atPath: f, withIntermediateDirectories: true)
-        return f
-    }()
-
-    static let prelude = """
-        seed 11
-        generate retailrocket "\(folder)/rr" events=20k seed=5
-        load retailrocket "\(folder)/rr"
-        sessionize gap=30m
-        split time 0.6 0.2 0.2
+    static let folder = CLI.temporaryFolder("settings")
+    static let prelude = CLI.syntheticPrelude(in: folder) + """
         actor esmm embed=8 bottom=[16] tower=[8]
         train actor epochs=1 batch=256
 
