@@ -74,6 +74,17 @@ import Testing
                 "\(c.stdout)")
     }
 
+    /// Seen in the browser: long legend names were cut off at 150 px, and 3 epochs had ticks at 1.5.
+    @Test func legendFitsLongNamesAndEpochTicksAreWhole() {
+        let name = "ESMM + RMTL (rmtl_esmm, rmtl_esmm_again)"
+        let svg = SVGChart(title: "t", xLabel: "epoch", yLabel: "loss",
+                           series: [.init(name: name, points: [(1, 0.3), (2, 0.2), (3, 0.1)])]).render()
+        let width = Double(svg.split(separator: "\"")[3]) ?? 0
+        let legendX = svg.components(separatedBy: "<text x=\"").last.flatMap { Double($0.prefix { $0 != "\"" }) } ?? .infinity
+        #expect(legendX + 7 * Double(name.count) <= width, "legend at \(legendX) in \(width) px")
+        #expect(!svg.contains(">1.5</text>") && !svg.contains(">2.5</text>") && svg.contains(">2</text>"))
+    }
+
     // MARK: 2. a lopsided split says so
 
     /// Users whose one session spans the whole period (a short-video log loaded with
