@@ -11,6 +11,12 @@ import Testing
         return f
     }()
 
+    /// Synthetic RetailRocket data in `folder/name`, loaded, sessionized and split.
+    static func syntheticData(_ name: String, events: String) -> String {
+        ["generate retailrocket \"\(folder)/\(name)\" events=\(events) seed=5", "load retailrocket \"\(folder)/\(name)\"",
+         "sessionize gap=30m", "split time 0.6 0.2 0.2"].joined(separator: "\n") + "\n"
+    }
+
     static func session(_ text: String) -> CapturedSession {
         let c = CapturedSession()
         c.session.run(source: text, file: "t.rmtl", mode: .run)
@@ -36,12 +42,7 @@ import Testing
 
     @Test func chartsDrawOneSeriesPerTrainedModel() throws {
         let svgPath = "\(Self.folder)/loss.svg"
-        let c = Self.session("""
-            seed 3
-            generate retailrocket "\(Self.folder)/rr" events=20k seed=5
-            load retailrocket "\(Self.folder)/rr"
-            sessionize gap=30m
-            split time 0.6 0.2 0.2
+        let c = Self.session("seed 3\n" + Self.syntheticData("rr", events: "20k") + """
             actor esmm embed=8 bottom=[16] tower=[8]
             train actor epochs=3 batch=256
             eval test as esmm
@@ -168,14 +169,7 @@ import Testing
     }
 
     @Test func saveErrorsSayErrorOnceWithTheRightHint() throws {
-        let prelude = """
-            generate retailrocket "\(Self.folder)/rr-save" events=5k seed=5
-            load retailrocket "\(Self.folder)/rr-save"
-            sessionize gap=30m
-            split time 0.6 0.2 0.2
-            actor esmm embed=4 bottom=[8] tower=[4]
-
-            """
+        let prelude = Self.syntheticData("rr-save", events: "5k") + "actor esmm embed=4 bottom=[8] tower=[4]\n"
         let missing = Self.session(prelude + "save \"\(Self.folder)/no/such/folder/x.safetensors\"\n")
         let text = missing.diagnostics.joined(separator: "\n")
         #expect(text.components(separatedBy: "error").count == 2, "one 'error': \(text)")
