@@ -33,6 +33,11 @@ enum Prompt {
         if interactive { printLine("rmtl \(rmtlVersion). Type 'help' for commands, Ctrl-D to leave.") }
         var buffer = ""
         var entry = 0
+        // piped input runs entry by entry; each entry's errors show its lines in the whole input
+        var linesRead = 0, bufferFirstLine = 1
+        func source(_ text: String) -> SourceFile {
+            SourceFile(name: interactive ? "<prompt>" : "<stdin>", text: text, firstLine: interactive ? 1 : bufferFirstLine)
+        }
         while true {
             Interrupt.clear()
             completionContext.withLock {
@@ -42,19 +47,23 @@ enum Prompt {
             let prompt = interactive ? (buffer.isEmpty ? "rmtl> " : "...   ") : ""
             guard let line = reader.readLine(prompt: prompt) else {
                 if interactive { printLine("") }
-                if !buffer.isEmpty {  // unfinished block at end of input: report it
-                    let outcome = session.run(source: buffer, file: "<stdin>", mode: .run)
+                if !buffer.isEmpty, interactive {  // Ctrl-D inside a block: leave, saying what was dropped
+                    printLine(Diagnostic.droppedBlock(lines: buffer.split(separator: "\n", omittingEmptySubsequences: false).count - 1))
+                } else if !buffer.isEmpty {  // unfinished block at the end of piped input: report it
+                    let outcome = session.run(file: source(buffer), mode: .run)
                     worst = max(worst, outcome.exitCode)
                 }
                 break
             }
             if promptCancelled.exchange(false, ordering: .relaxed) { buffer = "" }
             reader.remember(line)
+            linesRead += 1
+            if buffer.isEmpty { bufferFirstLine = linesRead }
             buffer += line + "\n"
             if buffer.allSatisfy({ $0.isWhitespace }) { buffer = ""; continue }
             entry += 1
             Interrupt.clear()
-            let outcome = session.run(source: buffer, file: interactive ? "<prompt>" : "<stdin>", mode: .prompt)
+            let outcome = session.run(file: source(buffer), mode: .prompt)
             if outcome.status == .incomplete { continue }
             buffer = ""
             if outcome.status == .interrupted, !interactive { worst = max(worst, 130) }

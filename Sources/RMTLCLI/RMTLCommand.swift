@@ -14,6 +14,27 @@ struct RMTLCommand: ParsableCommand {
 
     @OptionGroup var registryOptions: RegistryOptions
 
+    static func main() {
+        if let status = languageHelp(Array(CommandLine.arguments.dropFirst())) { Foundation.exit(status) }
+        main(nil)
+    }
+
+    /// `rmtl help train [actor]`: explains a language command as `help train` does at the prompt
+    /// (exit 0), or names the unknown word with a suggestion (exit 64). Nil for everything else,
+    /// which ArgumentParser handles: `rmtl help`, `rmtl help run` and the other shell subcommands.
+    static func languageHelp(_ arguments: [String]) -> Int32? {
+        guard arguments.count >= 2, arguments.count <= 3, arguments[0] == "help",
+              !arguments[1].hasPrefix("-") else { return nil }
+        let shell = configuration.subcommands.map { $0._commandName } + ["help"]
+        if shell.contains(arguments[1]), arguments.count == 2 { return nil }
+        if let text = Help.entry(topic: arguments[1], sub: arguments.count == 3 ? arguments[2] : nil) {
+            printLine(text)
+            return 0
+        }
+        printError(Diagnostic.unknownHelpTopic(Array(arguments.dropFirst()), candidates: shell.dropLast() + Help.topics.filter { !shell.contains($0) }))
+        return 64
+    }
+
     func run() throws {
         let code = Prompt.main(registry: registryOptions)
         if code != 0 { throw ExitCode(code) }

@@ -60,14 +60,15 @@ struct Run: ParsableCommand {
             let (status, error) = Session.registryStatus(outcome)
             session.workspace.recorder?.finish(status: status, error: error)
         }
-        let ran = outcome.status != .staticErrors
-        if ran, let results {
+        // both are written also when the script failed its check: the report then shows the errors
+        if outcome.status == .staticErrors { session.recordStaticErrors(outcome.errors) }
+        if let results {
             do { try session.workspace.exportResults(to: results) } catch {
                 printError("\(results): error: cannot write results")
                 if outcome.status == .ok { outcome.status = .runtimeError; outcome.errors = [] }
             }
         }
-        if ran, let report {
+        if let report {
             do { try session.writeReport(to: report) } catch {
                 printError("\(report): error: cannot write the report")
                 if outcome.status == .ok { outcome.status = .runtimeError; outcome.errors = []; throw ExitCode(74) }

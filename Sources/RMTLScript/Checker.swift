@@ -398,8 +398,14 @@ public struct Checker {
             if found != .number { wrong() }
         case .duration:
             if found != .duration { wrong() }
+            else if let d = Checker.constant(e), !ParamType.durationRange.contains(d) {
+                report(.valueOutOfRange(argument: p.name, value: e.range.text, allowed: ParamType.durationRangeSummary, at: e.range))
+            }
         case .path:
             if found != .string { wrong() }
+            if case .string("", _) = e {
+                report(.valueOutOfRange(argument: p.name, value: "an empty string", allowed: "a file name", at: e.range))
+            }
         case .model:
             guard case .word(let w) = found else { return wrong() }
             if let w, !modelNames.contains(w) {

@@ -1,3 +1,6 @@
+import Foundation
+import RMTL
+
 /// Turns a `ScriptError` into the text users see. All wording lives here.
 ///
 /// ```
@@ -45,6 +48,8 @@ public struct Diagnostic: Sendable {
             return "nesting is too deep (the limit is \(limit) levels)"
         case .includeNotFound(let path, _, _):
             return "cannot find included file '\(path)'"
+        case .includeIsFolder(let path, _, _):
+            return "cannot include '\(path)': it is a folder, not a script"
         case .includeCycle(let path, _):
             return "'\(path)' includes itself"
         case .includeNeedsString:
@@ -136,6 +141,9 @@ public struct Diagnostic: Sendable {
             case .critic: return "build the critics first with 'critic'"
             case .trainedCritic: return "train the critics first with 'train critic'"
             }
+        case .includeIsFolder(let path, let found, _):
+            return "include a .rmtl file inside it, e.g. include \"\(path.hasSuffix("/") ? path : path + "/")NAME.rmtl\""
+                + (found == path ? "" : " (the folder found: \(found))")
         case .includeNotFound(_, let searched, _):
             return "looked in: " + searched.joined(separator: ", ")
         case .unexpectedEndOfInput(_, let opener?, _) where opener.text.hasPrefix("for"):
@@ -160,6 +168,58 @@ public struct Diagnostic: Sendable {
             return nil
         default:
             return nil
+        }
+    }
+
+    /// The warning (and its hint) `split` prints when parts came out far from the fractions asked
+    /// (`asked` nil: by a column or preset) or nearly empty.
+    public static func lopsidedSplit(parts: [String], asked: [Double]?, achieved: [Double], keptSessions: Bool) -> String {
+        func shares(_ f: [Double]) -> String { f.map { Workspace.percent($0) }.joined(separator: " / ") }
+        var text = "warning: the split is lopsided (\(parts.joined(separator: ", ")))"
+        text += asked.map { ": asked \(shares($0)), got \(shares(achieved))" } ?? ": got \(shares(achieved))"
+        if keptSessions { text += "; sessions are kept whole and some span most of the period" }
+        text += "\nhint: "
+        text += keptSessions
+            ? "cut sessions at idle gaps with 'sessionize gap=30m', or split rows by time with 'keep_sessions=false'"
+            : asked == nil ? "check the column's values" : "cut sessions at idle gaps with 'sessionize gap=30m'"
+        return text
+    }
+
+    /// `rmtl help WORD` for a word that is neither a shell subcommand nor a language command.
+    public static func unknownHelpTopic(_ words: [String], candidates: [String]) -> String {
+        let shown = words.joined(separator: " ").escapingControlCharacters()
+        var text = "rmtl: error: no command '\(shown)'\nhint: "
+        if let near = Suggestion.nearest(words[0], in: candidates) { text += "did you mean '\(near)'? " }
+        return text + "'rmtl help' lists the shell commands, 'rmtl help COMMAND' explains a language command (\(candidates.joined(separator: ", ")))"
+    }
+
+    /// Ctrl-D at a `...` prompt: the session ends; the unfinished block is not run.
+    public static func droppedBlock(lines: Int) -> String {
+        "dropped the unfinished block (\(lines) line\(lines == 1 ? "" : "s"), not run); goodbye"
+    }
+
+    /// `save` could not write its file: what failed, once (the location and `error:` come from the
+    /// rendering).
+    static func saveFailed(_ e: AtomicFileError) -> String {
+        "cannot save to '\(e.path)': \(e.step.rawValue): \(e.error)"
+    }
+
+    /// What to do about a failed save, from the system's reason.
+    static func saveFailedHint(_ e: AtomicFileError) -> String {
+        let folder = (e.path as NSString).deletingLastPathComponent
+        switch e.error.code {
+        case ENOENT, ENOTDIR:
+            return "the folder '\(folder.isEmpty ? "." : folder)' does not exist; create it first (mkdir -p) or save elsewhere"
+        case EACCES, EPERM, EROFS:
+            return "you may not write in '\(folder.isEmpty ? "." : folder)'; fix its permissions or save elsewhere"
+        case ENOSPC, EDQUOT:
+            return "the disk is full; free space and save again" + (e.isTargetUnchanged ? " (the previous file is unchanged)" : "")
+        case EISDIR:
+            return "'\(e.path)' is a folder; give a file name inside it"
+        default:
+            return e.isTargetUnchanged
+                ? "the previous file was left unchanged; save again"
+                : "the new file is in place but may not survive a power loss; save again to be sure"
         }
     }
 
@@ -190,10 +250,11 @@ public struct Diagnostic: Sendable {
     /// detail lines, then the hint. Ends without a newline.
     public func rendered() -> String {
         let r = error.range
-        var lines = ["\(location): error: \(message)"]
+        // names and found text come from the script: control characters must not reach the terminal
+        var lines = ["\(location): error: \(message)".escapingControlCharacters()]
         lines += Diagnostic.sourceExcerpt(r)
-        lines += details
-        if let hint { lines.append("hint: \(hint)") }
+        lines += details.map { $0.escapingControlCharacters() }
+        if let hint { lines.append("hint: \(hint)".escapingControlCharacters()) }
         return lines.joined(separator: "\n")
     }
 
@@ -239,6 +300,22 @@ public struct Diagnostic: Sendable {
 }
 
 extension String {
+    /// Shows control characters (C0 and C1, DEL; tab included) as `\x1B`, so text taken from a
+    /// script cannot move the cursor or recolour the terminal.
+    public func escapingControlCharacters() -> String {
+        var out = ""
+        for s in unicodeScalars {
+            if s.value < 0x20 || (0x7F...0x9F).contains(s.value) {
+                out += "\\x" + String(s.value, radix: 16, uppercase: true).leftPadded(to: 2)
+            } else {
+                out.unicodeScalars.append(s)
+            }
+        }
+        return out
+    }
+
+    private func leftPadded(to width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
+
     /// Shows control characters other than tab as U+FFFD so a caret line stays aligned.
     func replacingControlCharacters() -> String {
         var out = String.UnicodeScalarView()

@@ -2,12 +2,23 @@
 public enum Help {
     public static func text(topic: String?, sub: String?) -> String {
         guard let topic else { return overview() }
-        if let k = Statement.Keyword(rawValue: topic) { return "\(k.usage)\n  \(k.help)" }
+        return entry(topic: topic, sub: sub) ?? "no command '\(topic)\(sub.map { " " + $0 } ?? "")'; type 'help' for the list"
+    }
+
+    /// What `help TOPIC [SUB]` explains, or nil when no command or statement has that name.
+    public static func entry(topic: String, sub: String?) -> String? {
+        if let k = Statement.Keyword(rawValue: topic), sub == nil { return "\(k.usage)\n  \(k.help)" }
         var specs = commandTable.filter { $0.verb == topic && !$0.isHidden }
         if specs.isEmpty { specs = commandTable.filter { $0.sub == topic && !$0.isHidden } }
         if let sub { specs = specs.filter { $0.sub == sub } }
-        if specs.isEmpty { return "no command '\(topic)\(sub.map { " " + $0 } ?? "")'; type 'help' for the list" }
-        return specs.map(describe).joined(separator: "\n\n")
+        return specs.isEmpty ? nil : specs.map(describe).joined(separator: "\n\n")
+    }
+
+    /// Every word `help` explains: the visible commands' verbs and the statements.
+    public static var topics: [String] {
+        var out: [String] = []
+        for c in commandTable where !c.isHidden && !out.contains(c.verb) { out.append(c.verb) }
+        return out + Statement.Keyword.allCases.map(\.rawValue)
     }
 
     static func overview() -> String {

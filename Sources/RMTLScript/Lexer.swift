@@ -47,7 +47,7 @@ public struct Lexer {
         for (index, s) in starts.enumerated() {
             let e = index + 1 < starts.count ? starts[index + 1] : bytes.count
             if e - s > Lexer.maxLineBytes {
-                errors.append(.lineTooLong(line: index + 1, bytes: e - s, limit: Lexer.maxLineBytes,
+                errors.append(.lineTooLong(line: index + file.firstLine, bytes: e - s, limit: Lexer.maxLineBytes,
                                            at: range(s, s + 1)))
             }
         }

@@ -32,7 +32,12 @@ public struct ScriptLoader: Sendable {
                 }
                 let candidates = searchPaths(for: path, from: file)
                 guard let found = candidates.first(where: ScriptLoader.isScriptFile) else {
-                    errors.append(.includeNotFound(path, searched: candidates, at: pathRange))
+                    var isFolder: ObjCBool = false
+                    if let folder = candidates.first(where: { FileManager.default.fileExists(atPath: $0, isDirectory: &isFolder) && isFolder.boolValue }) {
+                        errors.append(.includeIsFolder(path, found: folder, at: pathRange))
+                    } else {
+                        errors.append(.includeNotFound(path, searched: candidates, at: pathRange))
+                    }
                     return .include(path: pathExpr, body: [], range)
                 }
                 let key = ScriptLoader.canonical(found)

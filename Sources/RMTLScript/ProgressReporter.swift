@@ -17,15 +17,19 @@ public final class ProgressReporter {
         self.write = write
     }
 
-    /// `epoch 3/1000  step 120/412  51.2k rows/s  loss 0.2031  ETA 4m12s`
+    /// `epoch 3/1000  step 120/412  51.2k rows/s  loss 0.2031  epoch ETA 4m12s  all epochs ~2d3h`.
+    /// With several epochs, `eta` is the current epoch's and `totalETA` the estimate for every
+    /// epoch left at the current rate (early stopping may end sooner); one epoch says `ETA`.
     public static func line(epoch: Int?, epochs: Int?, step: Int?, steps: Int?, rowsPerSecond: Double?,
-                            loss: Double?, eta: Double?) -> String {
+                            loss: Double?, eta: Double?, totalETA: Double? = nil) -> String {
         var parts: [String] = []
         if let epoch { parts.append("epoch \(epoch)" + (epochs.map { "/\($0)" } ?? "")) }
         if let step { parts.append("step \(step)" + (steps.map { "/\($0)" } ?? "")) }
         if let r = rowsPerSecond { parts.append(formatRate(r) + " rows/s") }
         if let loss { parts.append(String(format: "loss %.4f", loss)) }
-        if let eta, eta.isFinite { parts.append("ETA " + formatETA(eta)) }
+        let severalEpochs = (epochs ?? 1) > 1
+        if let eta, eta.isFinite { parts.append((severalEpochs ? "epoch ETA " : "ETA ") + formatETA(eta)) }
+        if severalEpochs, let totalETA, totalETA.isFinite { parts.append("all epochs ~" + formatETA(totalETA)) }
         return parts.joined(separator: "  ")
     }
 
@@ -37,6 +41,7 @@ public final class ProgressReporter {
 
     static func formatETA(_ s: Double) -> String {
         let t = Int(s.rounded())
+        if t >= 86400 { return "\(t / 86400)d\((t % 86400) / 3600)h" }
         if t >= 3600 { return "\(t / 3600)h\(String(format: "%02d", (t % 3600) / 60))m" }
         if t >= 60 { return "\(t / 60)m\(String(format: "%02d", t % 60))s" }
         return "\(t)s"

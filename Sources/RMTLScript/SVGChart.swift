@@ -28,12 +28,14 @@ public struct SVGChart {
 
     static let colors = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
 
-    /// Tick positions covering lo…hi at a 1-2-5 step, about `count` of them.
-    static func ticks(_ lo: Double, _ hi: Double, count: Int = 5) -> [Double] {
+    /// Tick positions covering lo…hi at a 1-2-5 step, about `count` of them; whole numbers only
+    /// when `whole` (epochs: no tick at 1.5).
+    static func ticks(_ lo: Double, _ hi: Double, count: Int = 5, whole: Bool = false) -> [Double] {
         guard hi > lo, (hi - lo).isFinite else { return [lo] }
         let raw = (hi - lo) / Double(count)
         let mag = pow(10, floor(log10(raw)))
-        let step = [1.0, 2, 5, 10].map { $0 * mag }.first { $0 >= raw } ?? raw
+        var step = [1.0, 2, 5, 10].map { $0 * mag }.first { $0 >= raw } ?? raw
+        if whole { step = max(step, 1) }
         var t = (lo / step).rounded(.up) * step
         var out: [Double] = []
         while t <= hi + step * 1e-9, out.count < 50 {
@@ -61,7 +63,10 @@ public struct SVGChart {
         if yMax == yMin { let d = max(abs(yMin) * 0.05, 1e-6); yMin -= d; yMax += d }
         let pad = (yMax - yMin) * 0.05
         yMin -= pad; yMax += pad
-        let left = 64.0, right = width - 150, top = 36.0, bottom = height - 44
+        // the legend is as wide as its longest name (about 7 px a character at 12 px)
+        let legend = max(150, 50 + 7 * Double(series.map(\.name.count).max() ?? 0))
+        let width = self.width - 150 + legend
+        let left = 64.0, right = width - legend, top = 36.0, bottom = height - 44
         func px(_ x: Double) -> Double { left + (x - xMin) / (xMax - xMin) * (right - left) }
         func py(_ y: Double) -> Double { bottom - (y - yMin) / (yMax - yMin) * (bottom - top) }
         func f(_ v: Double) -> String { String(format: "%.1f", v) }
@@ -73,7 +78,7 @@ public struct SVGChart {
             s += "<line x1=\"\(f(left))\" y1=\"\(f(py(t)))\" x2=\"\(f(right))\" y2=\"\(f(py(t)))\" stroke=\"#ddd\"/>"
             s += "<text x=\"\(f(left - 6))\" y=\"\(f(py(t) + 4))\" text-anchor=\"end\">\(SVGChart.label(t))</text>\n"
         }
-        for t in SVGChart.ticks(xMin, xMax) {
+        for t in SVGChart.ticks(xMin, xMax, whole: all.allSatisfy { $0.0 == $0.0.rounded() }) {
             s += "<line x1=\"\(f(px(t)))\" y1=\"\(f(bottom))\" x2=\"\(f(px(t)))\" y2=\"\(f(bottom + 4))\" stroke=\"#333\"/>"
             s += "<text x=\"\(f(px(t)))\" y=\"\(f(bottom + 18))\" text-anchor=\"middle\">\(SVGChart.label(t))</text>\n"
         }

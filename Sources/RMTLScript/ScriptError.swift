@@ -37,6 +37,8 @@ public enum ScriptError: Error, Equatable, Sendable {
     // MARK: includes
     case includeNotFound(String, searched: [String], at: SourceRange)
     case includeCycle(String, at: SourceRange)
+    /// The name found a folder (`found`), not a script.
+    case includeIsFolder(String, found: String, at: SourceRange)
     case includeNeedsString(at: SourceRange)
     // MARK: checker
     case unknownName(String, kind: NameKind, candidates: [String], context: String?, at: SourceRange)
@@ -68,7 +70,7 @@ public enum ScriptError: Error, Equatable, Sendable {
             .invalidEscape(_, let r), .unknownNumberSuffix(_, let r), .numberOutOfRange(let r),
             .missingVariableName(let r), .lineTooLong(_, _, _, let r), .expected(_, _, let r),
             .unexpectedEndOfInput(_, _, let r), .nestingTooDeep(_, let r), .includeNotFound(_, _, let r),
-            .includeCycle(_, let r), .includeNeedsString(let r), .unknownName(_, _, _, _, let r),
+            .includeCycle(_, let r), .includeIsFolder(_, _, let r), .includeNeedsString(let r), .unknownName(_, _, _, _, let r),
             .wrongType(_, _, _, let r), .missingArgument(_, _, let r), .tooManyArguments(_, let r),
             .duplicateArgument(_, let r), .valueOutOfRange(_, _, _, let r), .missingState(_, _, let r),
             .invalidUse(_, let r), .badNamePart(_, _, let r), .commandUnavailable(_, let r), .runtime(_, let r), .engineFailed(_, _, let r), .configurationRejected(_, _, let r),

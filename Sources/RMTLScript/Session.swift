@@ -208,6 +208,16 @@ public final class Session {
         return Outcome(status: status, errors: errors)
     }
 
+    /// Adds errors found before running to the transcript, one entry per error at its line, so
+    /// that a report of a script that failed its check shows them (`rmtl run --report`).
+    public func recordStaticErrors(_ errors: [ScriptError]) {
+        for e in errors.prefix(Session.maxReportedErrors) {
+            let r = e.range
+            transcript.append(Entry(file: r.file.name, line: r.line, source: r.file.text(r.file.lineRange(r.line)),
+                                    output: [], error: Diagnostic(e).rendered()))
+        }
+    }
+
     // MARK: - Running
 
     private func execute(_ statements: [Statement]) -> Outcome {

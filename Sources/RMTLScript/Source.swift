@@ -7,16 +7,20 @@ public final class SourceFile: Sendable {
     /// The name shown in diagnostics (the path as given, or `<prompt>`).
     public let name: String
     public let bytes: [UInt8]
-    /// `lineStarts[i]`: byte offset where line `i + 1` begins.
+    /// `lineStarts[i]`: byte offset where line `firstLine + i` begins.
     public let lineStarts: [Int]
+    /// The number of the first line: 1, or where this piece starts in a longer input (piped
+    /// input runs entry by entry, each a `SourceFile`, and its errors show the line in the whole).
+    public let firstLine: Int
 
-    public convenience init(name: String, text: String) {
-        self.init(name: name, bytes: Array(text.utf8))
+    public convenience init(name: String, text: String, firstLine: Int = 1) {
+        self.init(name: name, bytes: Array(text.utf8), firstLine: firstLine)
     }
 
-    public init(name: String, bytes: [UInt8]) {
+    public init(name: String, bytes: [UInt8], firstLine: Int = 1) {
         self.name = name
         self.bytes = bytes
+        self.firstLine = firstLine
         var starts = [0]
         var i = 0
         let n = bytes.count
@@ -33,19 +37,19 @@ public final class SourceFile: Sendable {
         self.lineStarts = starts
     }
 
-    /// The 1-based line holding byte `offset` (offsets past the end belong to the last line).
+    /// The line holding byte `offset`, counted from `firstLine` (offsets past the end belong to the last line).
     public func line(of offset: Int) -> Int {
         var lo = 0, hi = lineStarts.count - 1
         while lo < hi {
             let mid = (lo + hi + 1) / 2
             if lineStarts[mid] <= offset { lo = mid } else { hi = mid - 1 }
         }
-        return lo + 1
+        return lo + firstLine
     }
 
     /// The 1-based column of byte `offset`: Unicode scalars from the line start, plus one.
     public func column(of offset: Int) -> Int {
-        let start = lineStarts[line(of: offset) - 1]
+        let start = lineStarts[line(of: offset) - firstLine]
         var column = 1
         var i = start
         let end = min(offset, bytes.count)
@@ -58,8 +62,9 @@ public final class SourceFile: Sendable {
 
     /// Byte range of line `line` without its terminator.
     public func lineRange(_ line: Int) -> Range<Int> {
-        let start = lineStarts[line - 1]
-        var end = line < lineStarts.count ? lineStarts[line] : bytes.count
+        let index = line - firstLine
+        let start = lineStarts[index]
+        var end = index + 1 < lineStarts.count ? lineStarts[index + 1] : bytes.count
         while end > start, bytes[end - 1] == 0x0A || bytes[end - 1] == 0x0D { end -= 1 }
         return start..<end
     }

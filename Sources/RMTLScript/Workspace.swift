@@ -46,14 +46,39 @@ public struct EpochRecord: Sendable, Equatable, Codable {
     public var taskOrder: [String]
     /// Critics' mean Q.
     public var q: Double?
+    /// The training command this epoch belongs to (1, 2, … in the session); charts draw one series
+    /// per run. Nil in histories saved before runs were numbered.
+    public var run: Int?
+    /// The actor's model (`esmm`) when the run trained or used it.
+    public var model: String?
+    /// The result names the run's weights were evaluated as (`eval test as esmm`), in order.
+    public var evaluatedAs: [String]?
 
-    public init(phase: String, epoch: Int, loss: Double? = nil, auc: [(String, Double)] = [], q: Double? = nil) {
+    public init(phase: String, epoch: Int, loss: Double? = nil, auc: [(String, Double)] = [], q: Double? = nil,
+                run: Int? = nil, model: String? = nil) {
         self.phase = phase
         self.epoch = epoch
         self.loss = loss
         self.auc = Dictionary(auc, uniquingKeysWith: { $1 })
         self.taskOrder = auc.map(\.0)
         self.q = q
+        self.run = run
+        self.model = model
+    }
+
+    /// How charts name the run's series: `ESMM (esmm)`, `ESMM + RMTL (rmtl_esmm)`, `critic of ESMM`.
+    public var seriesLabel: String {
+        let model = self.model.map { ModelKind(rawValue: $0)?.displayName ?? $0 } ?? "actor"
+        let base: String
+        switch phase {
+        case "critic": base = "critic of \(model)"
+        case "rmtl": base = "\(model) + RMTL"
+        case "ddpg": base = "\(model) DDPG"
+        default: base = model
+        }
+        guard run != nil else { return phase }  // a history saved before runs were numbered
+        guard let names = evaluatedAs, !names.isEmpty else { return base }
+        return "\(base) (\(names.joined(separator: ", ")))"
     }
 }
 
@@ -84,6 +109,8 @@ public final class Workspace {
     public private(set) var results: [EvalResult] = []
     /// Per-epoch metrics of every training run, in order.
     public var history: [EpochRecord] = []
+    /// The training run (`EpochRecord.run`) whose weights the actor holds; nil for a fresh actor.
+    public var actorRun: Int?
     /// Settings in the order they were made, for exports and reports (`name` → value text).
     public private(set) var config: [(String, String)] = []
 

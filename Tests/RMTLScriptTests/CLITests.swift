@@ -213,7 +213,7 @@ enum CLI {
         let bad = try CLI.run([], stdin: "show 1\nsead 2\nshow 3\n")
         #expect(bad.status == 65)
         #expect(bad.stdout == "1\n3\n")  // like the prompt: later lines still run
-        #expect(bad.stderr.hasPrefix("<stdin>:1:1: error: unknown command 'sead'"))
+        #expect(bad.stderr.hasPrefix("<stdin>:2:1: error: unknown command 'sead'"))  // its line in the whole input
         let help = try CLI.run([], stdin: "help seed\n")
         #expect(help.stdout.hasPrefix("seed VALUE\n"))
     }
@@ -234,7 +234,7 @@ enum CLI {
     /// (A subprocess, because the interrupt flag is process-wide and other tests run in parallel.)
     @Test func interruptStopsACommandAndKeepsState() throws {
         let r = try CLI.run([], stdin: "let keep = 5\nsleep 10\nshow $keep\n", interruptAfter: 0.5)
-        #expect(r.stderr.contains("<stdin>:1:1: error: interrupted"))
+        #expect(r.stderr.contains("<stdin>:2:1: error: interrupted"))  // sleep is line 2 of the input
         #expect(r.stdout == "5\n")
     }
 

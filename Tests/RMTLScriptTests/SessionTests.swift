@@ -232,6 +232,12 @@ import RMTLScript
     @Test func lineFormat() {
         let line = ProgressReporter.line(epoch: 3, epochs: 1000, step: 120, steps: 412, rowsPerSecond: 51_234,
                                          loss: 0.20314, eta: 252)
-        #expect(line == "epoch 3/1000  step 120/412  51.2k rows/s  loss 0.2031  ETA 4m12s")
+        #expect(line == "epoch 3/1000  step 120/412  51.2k rows/s  loss 0.2031  epoch ETA 4m12s")
+        // issue 12: with many epochs the ETA must not pass for the whole run's
+        let total = ProgressReporter.line(epoch: 22, epochs: 1000, step: 400, steps: 412, rowsPerSecond: 51_234,
+                                          loss: 0.2, eta: 1, totalETA: 1 + 978 * 34)
+        #expect(total.hasSuffix("epoch ETA 1s  all epochs ~9h14m"))
+        let one = ProgressReporter.line(epoch: 1, epochs: 1, step: 1, steps: 2, rowsPerSecond: 1, loss: nil, eta: 5, totalETA: 5)
+        #expect(one.hasSuffix("ETA 5s") && !one.contains("epoch ETA") && !one.contains("all epochs"))
     }
 }

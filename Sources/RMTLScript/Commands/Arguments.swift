@@ -56,12 +56,19 @@ struct Arguments {
     func duration(_ name: String) throws -> Double? {
         guard let v = try value(name) else { return nil }
         guard case .duration(let d) = v else { throw wrong(name, v) }
+        guard ParamType.durationRange.contains(d) else {  // a variable's value (literals: the checker)
+            throw ScriptError.valueOutOfRange(argument: name, value: Value.format(d) + "s", allowed: ParamType.durationRangeSummary,
+                                              at: range(name))
+        }
         return d
     }
 
     func string(_ name: String) throws -> String? {
         guard let v = try value(name) else { return nil }
         guard case .string(let s) = v else { throw wrong(name, v) }
+        if s.isEmpty, case .path = param(name).type {  // a variable that holds ""
+            throw ScriptError.valueOutOfRange(argument: name, value: "an empty string", allowed: "a file name", at: range(name))
+        }
         return s
     }
 

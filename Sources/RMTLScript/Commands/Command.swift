@@ -26,6 +26,10 @@ public enum ParamType: Sendable, Equatable {
     case any
 
     static func integer(min: Int) -> ParamType { .setting(.integer(min...Int.max)) }
+    /// Durations (seconds) an argument accepts: none negative, none so long that milliseconds
+    /// overflow (`gap=1e300d`).
+    static let durationRange = 0.0...(36_500.0 * 86_400)
+    static let durationRangeSummary = "a duration from 0s to 36500d"
     static let fraction = ParamType.setting(.real(.closed(0, 1)))
     static let bool = ParamType.setting(.flag)
     static func choice(_ words: [String]) -> ParamType { .setting(.choice(words)) }

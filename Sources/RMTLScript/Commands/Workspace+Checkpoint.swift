@@ -104,7 +104,7 @@ extension Workspace {
         do {
             try Checkpoint(tensors: tensors, dataFingerprint: fingerprint, config: json, extra: ["rmtl_version": rmtlVersion]).write(to: path)
         } catch {
-            throw WorkspaceError.rejected(error.description, hint: "check the folder exists and is writable")
+            throw WorkspaceError.rejected(Diagnostic.saveFailed(error), hint: Diagnostic.saveFailedHint(error))
         }
         recorder?.artifactWritten(kind: "checkpoint", path: path)
         let what = agent.map { a in
@@ -173,6 +173,7 @@ extension Workspace {
         agent = restoredAgent
         isCriticTrained = state.rl?.isCriticTrained ?? false
         history = state.history
+        actorRun = history.last(where: { $0.phase != "critic" })?.run
         setConfig("actor", state.actor.model)
         if let rl = state.rl { setConfig("critic", rl.criticCommand) }
         let what = restoredAgent.map { a in

@@ -31,6 +31,7 @@ extension Workspace {
         splits = nil
         actor = nil
         actorSettings = nil
+        actorRun = nil
         isActorTrained = false
         dataSource = "\(format) \"\(path)\""
         setConfig("data", dataSource!)
@@ -66,8 +67,34 @@ extension Workspace {
         data = pipeline
         splits = parts
         setConfig("split", byColumn.map { "by \($0)" } ?? (mode == "preset" ? "preset" : "time \(train) \(validation) \(test)"))
-        say("split: train \(parts.train.rowCount), val \(parts.validation.rowCount), test \(parts.test.rowCount) rows; "
+        let rows = [parts.train.rowCount, parts.validation.rowCount, parts.test.rowCount]
+        let rowCount = max(rows.reduce(0, +), 1)
+        let achieved = rows.map { Double($0) / Double(rowCount) }
+        func part(_ name: String, _ i: Int) -> String { "\(name) \(rows[i]) (\(Workspace.percent(achieved[i])))" }
+        say("split: \(part("train", 0)), \(part("val", 1)), \(part("test", 2)) rows; "
             + "field sizes \(parts.train.cardinalities.map(String.init).joined(separator: " "))")
+        // a part far from what was asked, or nearly empty, makes every later number misleading
+        let asked = byColumn == nil && mode == "time" ? [train, validation, test] : nil
+        let names = ["train", "val", "test"]
+        let off = names.indices.filter { i in
+            achieved[i] < Workspace.smallestSplitPart && (asked?[i] ?? 1) > 0
+                || asked.map { abs(achieved[i] - $0[i]) > Workspace.splitTolerance } ?? false
+        }
+        if !off.isEmpty {
+            say(Diagnostic.lopsidedSplit(parts: off.map { names[$0] }, asked: asked, achieved: achieved,
+                                         keptSessions: keepSessions && asked != nil))
+        }
+    }
+
+    /// `split` warns when a part is further than this from its asked fraction…
+    static let splitTolerance = 0.05
+    /// …or holds less than this fraction of the rows.
+    static let smallestSplitPart = 0.01
+
+    /// `99.3%`, `0.06%` (two significant digits below 1%).
+    static func percent(_ f: Double) -> String {
+        let p = 100 * f
+        return (p > 0 && p < 1 ? String(format: "%.2g", p) : String(format: "%.1f", p)) + "%"
     }
 
     /// `show data`: sizes, tasks and label rates of what is loaded.

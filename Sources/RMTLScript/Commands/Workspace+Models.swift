@@ -21,6 +21,7 @@ extension Workspace {
             return try TrainableModel(config, batchCapacity: TrainConfig.paperBatchSize, threads: threads, rng: &rng)
         }
         actorSettings = ActorSettings(config)
+        actorRun = nil
         isActorTrained = false
         setConfig("actor", kind.rawValue)
         say("actor \(kind.displayName): \(actor!.parameterCount) parameters, \(String(format: "%.1f", actor!.flopsPerRow / 1e6)) MFLOP a row")
@@ -47,6 +48,7 @@ extension Workspace {
             actor = model
         }
         lastTraining = settings  // recorded with results and exports (it was never set before)
+        let runNumber = beginTrainingRun(changesActor: true)
         let start = Date()
         var stepsDone = 0, epochsDone = 0
         let reports = try engineStep {
@@ -58,15 +60,19 @@ extension Workspace {
                     let aucs = r.validation.map { "\($0.task) \(String(format: "%.4f", $0.auc))" }.joined(separator: "  ")
                     say("epoch \(r.epoch)  loss \(String(format: "%.4f", r.trainLoss))  val auc \(aucs)  "
                         + "\(ProgressReporter.formatRate(r.rowsPerSecond)) rows/s\(r.isBest ? "  best" : "")")
-                    record(EpochRecord(phase: phase, epoch: r.epoch, loss: r.trainLoss, auc: r.validation.map { ($0.task, $0.auc) }))
+                    record(EpochRecord(phase: phase, epoch: r.epoch, loss: r.trainLoss, auc: r.validation.map { ($0.task, $0.auc) },
+                                       run: runNumber, model: actorSettings?.model))
                 },
                 { [self] step, steps, loss in
                     stepsDone += 1
                     let elapsed = Date().timeIntervalSince(start)
                     let rate = Double(stepsDone * settings.batchSize) / max(elapsed, 1e-9)
+                    let secondsPerStep = Double(settings.batchSize) / max(rate, 1e-9)
+                    let laterEpochs = max(0, settings.epochs - epochsDone - 1)
                     progress.update(ProgressReporter.line(epoch: epochsDone + 1, epochs: settings.epochs,
                                                           step: step, steps: steps, rowsPerSecond: rate, loss: loss,
-                                                          eta: Double(steps - step) * Double(settings.batchSize) / max(rate, 1e-9)))
+                                                          eta: Double(steps - step) * secondsPerStep,
+                                                          totalETA: Double(steps - step + laterEpochs * steps) * secondsPerStep))
                 })
         }
         isActorTrained = true
@@ -111,12 +117,13 @@ extension Workspace {
     /// `batch` default to the critic's settings and, when given, become them.
     public func trainCritic(epochs: Int? = nil, batchSize: Int? = nil) throws {
         let agent = try updateCritic([epochs.map { ("epochs", .integer($0)) }, batchSize.map { ("batch", .integer($0)) }].compactMap { $0 })
+        let run = beginTrainingRun(changesActor: false)
         try engineStep {
             _ = try agent.trainCritic(epochs: agent.settings.criticEpochs, rng: &rng) { [self] r in
                 let alive = r.aliveFractions.map { String(format: "%.0f%%", 100 * $0) }.joined(separator: " ")
                 say("critic epoch \(r.epoch)  TD loss \(String(format: "%.5f", r.tdLoss))  mean Q \(String(format: "%.4f", r.meanQ))  alive \(alive)")
                 for w in r.warnings { say("warning: \(w)") }
-                record(EpochRecord(phase: "critic", epoch: r.epoch, loss: r.tdLoss, q: r.meanQ))
+                record(EpochRecord(phase: "critic", epoch: r.epoch, loss: r.tdLoss, q: r.meanQ, run: run, model: actorSettings?.model))
             }
         }
         isCriticTrained = true
@@ -137,11 +144,13 @@ extension Workspace {
     public func trainDDPG(epochs: Int, batchSize: Int?, learningRate: Double?) throws {
         let agent = try updateCritic([batchSize.map { ("batch", .integer($0)) }, learningRate.map { ("actor_lr", .real($0)) }].compactMap { $0 })
         guard let splits else { throw WorkspaceError.failed("no critic: build one with 'critic' and train it") }
+        let run = beginTrainingRun(changesActor: true)
         try engineStep {
             _ = try agent.trainDDPG(validation: splits.validation, epochs: epochs, rng: &rng) { [self] r in
                 let aucs = r.validation.map { "\($0.task) \(String(format: "%.4f", $0.auc))" }.joined(separator: "  ")
                 say("ddpg epoch \(r.epoch)  TD loss \(String(format: "%.5f", r.tdLoss))  policy Q \(r.meanPolicyQ.isNaN ? "- (no actor step yet: actor_after)" : String(format: "%.4f", r.meanPolicyQ))  val auc \(aucs)\(r.isBest ? "  best" : "")")
-                record(EpochRecord(phase: "ddpg", epoch: r.epoch, loss: r.tdLoss, auc: r.validation.map { ($0.task, $0.auc) }, q: r.meanPolicyQ))
+                record(EpochRecord(phase: "ddpg", epoch: r.epoch, loss: r.tdLoss, auc: r.validation.map { ($0.task, $0.auc) }, q: r.meanPolicyQ,
+                                   run: run, model: actorSettings?.model))
             }
         }
     }
@@ -154,7 +163,20 @@ extension Workspace {
         let result = EvalResult(base: base, index: index, seed: seed, split: split, model: actorSettings?.model,
                                 tasks: model.evaluate(on: data))
         store(result)
+        if let run = actorRun {  // charts label the run's series with the names it was evaluated as
+            for i in history.indices where history[i].run == run && !(history[i].evaluatedAs ?? []).contains(result.name) {
+                history[i].evaluatedAs = (history[i].evaluatedAs ?? []) + [result.name]
+            }
+        }
         emit(.table(resultTable([result])))
+    }
+
+    /// Numbers a new training run for `history`; a run that changes the actor's weights becomes
+    /// the one later `eval`s label.
+    func beginTrainingRun(changesActor: Bool) -> Int {
+        let run = (history.compactMap(\.run).max() ?? 0) + 1
+        if changesActor { actorRun = run }
+        return run
     }
 
     /// `show model`.
