@@ -201,11 +201,13 @@ let csvNegatives: [CSVNegative] = [
     }
 }
 
-/// By hand only (`RMTL_CSV_CORPUS=/tmp/dir`): writes every positive case (`<n>.csv`) and this reader's
-/// table (`<n>.json`), plus `compare.py`, which compares them with Python's `csv` in strict mode.
-@Test(.enabled(if: ProcessInfo.processInfo.environment["RMTL_CSV_CORPUS"] != nil))
-func DataCSVCorpusDump() throws {
-    let folder = ProcessInfo.processInfo.environment["RMTL_CSV_CORPUS"]!  // safe: the trait checked it
+/// rmtl's CSV reader against Python's `csv` module (strict), run by default: every positive case
+/// (`<n>.csv`) and this reader's table (`<n>.json`) go into a temporary folder (or `RMTL_CSV_CORPUS`,
+/// which is kept), with `compare.py`, and python3 must find every case in agreement.
+@Test func DataCSVCorpusAgreesWithPython() throws {
+    let temporary = TemporaryFolder()
+    defer { temporary.cleanup() }
+    let folder = ProcessInfo.processInfo.environment["RMTL_CSV_CORPUS"] ?? temporary.path
     try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
     for (n, c) in csvPositives.enumerated() {
         let path = folder + "/\(n).csv"
@@ -215,14 +217,33 @@ func DataCSVCorpusDump() throws {
         _ = FileManager.default.createFile(atPath: folder + "/\(n).json", contents: json)
     }
     _ = FileManager.default.createFile(atPath: folder + "/compare.py", contents: Data(csvDifferentialScript.utf8))
+    try expectPythonCSVAgrees(folder)
+}
+
+/// Runs `compare.py` in `folder` with python3 and expects every case to agree.
+func expectPythonCSVAgrees(_ folder: String) throws {
+    let python = try #require(["/usr/bin/python3", "/usr/local/bin/python3"].first { FileManager.default.isExecutableFile(atPath: $0) },
+                              "python3 is needed for the differential CSV check")
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: python)
+    process.arguments = [folder + "/compare.py", folder]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = pipe
+    try process.run()
+    let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    print("python csv: \(output.split(separator: "\n").last ?? "")")
+    #expect(process.terminationStatus == 0, "\(output)")
 }
 
 let csvDifferentialScript = #"""
 #!/usr/bin/env python3
 """Compare rmtl's CSV reader with Python's csv module (strict) on the positive corpus.
 
-Usage: RMTL_CSV_CORPUS=/tmp/corpus swift test -c release --disable-testable-imports --disable-xctest \
-           --filter DataCSVCorpusDump && python3 /tmp/corpus/compare.py /tmp/corpus
+Run by the tests DataCSVCorpusAgreesWithPython and DataCSVRandomInputsAgreeWithPython; by hand:
+RMTL_CSV_CORPUS=/tmp/corpus swift test -c release --disable-testable-imports --disable-xctest \
+           --filter DataCSVCorpusAgreesWithPython && python3 /tmp/corpus/compare.py /tmp/corpus
 Known, documented difference: Python yields [] for a blank line; rmtl skips blank lines.
 Accept/reject must agree; fields must agree when both accept.
 """
@@ -254,16 +275,18 @@ print(f"{len(cases) - failures}/{len(cases)} cases agree with Python csv (strict
 sys.exit(1 if failures else 0)
 """#
 
-/// By hand only (`RMTL_CSV_FUZZ=/tmp/dir`): writes 20,000 random small inputs over the alphabet
-/// `a , " \n \r` (seeded), each with this reader's verdict (`rows` or `error`), plus `compare.py`.
-/// `python3 /tmp/dir/compare.py /tmp/dir` then checks accept/reject and fields against Python's csv.
-@Test(.enabled(if: ProcessInfo.processInfo.environment["RMTL_CSV_FUZZ"] != nil))
-func DataCSVRandomDifferentialDump() throws {
-    let folder = ProcessInfo.processInfo.environment["RMTL_CSV_FUZZ"]!  // safe: the trait checked it
+/// Random small inputs over the alphabet `a , " \n \r` (seeded), each with this reader's verdict
+/// (`rows` or `error`), against Python's csv: 2,000 by default in a temporary folder; with
+/// `RMTL_CSV_FUZZ=/tmp/dir`, 20,000 kept in that folder.
+@Test func DataCSVRandomInputsAgreeWithPython() throws {
+    let temporary = TemporaryFolder()
+    defer { temporary.cleanup() }
+    let kept = ProcessInfo.processInfo.environment["RMTL_CSV_FUZZ"]
+    let folder = kept ?? temporary.path
     try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
     var rng = RandomGenerator(seed: 2026)
     let alphabet = Array("a,\"\n\r".utf8)
-    for n in 0..<20_000 {
+    for n in 0..<(kept == nil ? 2_000 : 20_000) {
         let length = 1 + rng.nextInt(below: 12)
         let bytes = (0..<length).map { _ in alphabet[rng.nextInt(below: alphabet.count)] }
         let path = folder + "/\(n).csv"
@@ -278,4 +301,5 @@ func DataCSVRandomDifferentialDump() throws {
         _ = FileManager.default.createFile(atPath: folder + "/\(n).json", contents: json)
     }
     _ = FileManager.default.createFile(atPath: folder + "/compare.py", contents: Data(csvDifferentialScript.utf8))
+    try expectPythonCSVAgrees(folder)
 }

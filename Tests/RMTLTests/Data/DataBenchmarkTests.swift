@@ -21,5 +21,26 @@ func DataBenchmarkByHand() throws {
     }
     let directory = env["RMTL_DATA_BENCH"]!  // safe: the trait above checked one of the two
     let events = Int(env["RMTL_DATA_BENCH_EVENTS"] ?? "") ?? 2_756_101
-    print(try DataBenchmark.run(directory: directory, events: events, cachedOnly: env["RMTL_DATA_BENCH_CACHED"] != nil))
+    let cachedOnly = env["RMTL_DATA_BENCH_CACHED"] != nil
+    let report = try DataBenchmark.run(directory: directory, events: events, cachedOnly: cachedOnly)
+    print(report)
+    expectCompleteBenchmark(report, cachedOnly: cachedOnly)
+}
+
+/// The benchmark's path at a small size, run by default: generate, load without the cache, write
+/// the cache, and reload through it; the reload must be a cache hit and every step reported.
+@Test func DataBenchmarkSmallRunHitsTheCache() throws {
+    let folder = TemporaryFolder()
+    defer { folder.cleanup() }
+    let report = try DataBenchmark.run(directory: folder.path, events: 5_000)
+    expectCompleteBenchmark(report, cachedOnly: false)
+    #expect(report.contains("generate 5000 events"))
+}
+
+func expectCompleteBenchmark(_ report: String, cachedOnly: Bool) {
+    let steps = cachedOnly ? ["load through the cache: "]
+        : ["parse + join (no cache): ", "sessionize + collapse: ", "split + encode: ", "load writing the cache: ", "cached reload: "]
+    for step in steps { #expect(report.contains(step), "\(step) missing from\n\(report)") }
+    let reload = report.split(separator: "\n").first { $0.hasPrefix(cachedOnly ? "load through the cache" : "cached reload:") }
+    #expect(reload?.contains("hit(") == true, "the reload did not read the cache:\n\(report)")
 }

@@ -106,10 +106,9 @@ import Testing
         let q = try fixture.values("output.q")
         Self.expectMatch("\(mode) mean Q(s, a)", expected: [q.reduce(0, +) / Float(q.count)], actual: [Float(reports[0].meanQ)])
         for i in agent.critics.indices {
-            for name in fixture.parameterNames {
-                Self.expectMatch("\(mode) critic \(i) grad.\(name)", expected: try fixture.values("grad.\(i).\(name)"),
-                                 actual: agent.critics[i].gradient(of: name)!)
-            }
+            let gradients = try fixture.parameterNames.map { ($0, try fixture.values("grad.\(i).\($0)"), agent.critics[i].gradient(of: $0)!) }
+            PyTorchParityTests.expectGradientsMatch("\(mode) critic \(i), \(threads) threads", gradients)
+            PyTorchParityTests.expectScalingErrorsCaught("\(mode) critic \(i)", gradients)
             for (name, _, values) in agent.critics[i].tensors() {
                 Self.expectMatch("\(mode) critic \(i) after Adam \(name)", expected: try fixture.values("adam.\(i).\(name)"), actual: values)
             }
@@ -174,9 +173,9 @@ import Testing
         try agent.fineTune(train: data, validation: data, config: config, lambda: lambda, rng: &rng, onStep: { _, _, l in losses.append(l) })
         #expect(losses.count == 1)
         Self.expectMatch("RMTL loss", expected: try fixture.values("loss"), actual: losses.map(Float.init))
-        for name in fixture.parameterNames {
-            Self.expectMatch("RMTL grad.\(name)", expected: try fixture.grad(name), actual: actor.gradient(of: name)!)
-        }
+        let gradients = try fixture.parameterNames.map { ($0, try fixture.grad($0), actor.gradient(of: $0)!) }
+        PyTorchParityTests.expectGradientsMatch("RMTL step, \(threads) threads", gradients)
+        PyTorchParityTests.expectScalingErrorsCaught("RMTL step", gradients)
         for (name, _, values) in actor.tensors() {
             Self.expectMatch("RMTL adam.\(name)", expected: try fixture.adam(name), actual: values)
         }

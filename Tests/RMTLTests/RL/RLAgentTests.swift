@@ -1,12 +1,15 @@
+import Foundation
 import Testing
 import RMTL
 
 @Suite("RL agent: guard, critic training, RMTL loss, DDPG") struct RLAgentTests {
     /// An agent over a tiny ESMM actor with a warmed-up buffer.
-    private func warmAgent(_ mode: RMTLMode, seed: UInt64 = 7, change: (inout RMTLSettings) -> Void = { _ in }) throws -> (RLAgent, RandomGenerator) {
+    private func warmAgent(
+        _ mode: RMTLMode, seed: UInt64 = 7, actorDropout: Float? = nil, change: (inout RMTLSettings) -> Void = { _ in }
+    ) throws -> (RLAgent, RandomGenerator) {
         var settings = tinySettings(mode)
         change(&settings)
-        let actor = try tinyActor()
+        let actor = try tinyActor(dropout: actorDropout)
         var rng = RandomGenerator(seed: seed)
         let agent = try RLAgent(actor: actor, settings: settings, rng: &rng)
         try agent.warmUp(on: rlSplits.train, rng: &rng)
@@ -89,42 +92,85 @@ import RMTL
         #expect(rngA == rngB)
     }
 
-    @Test(arguments: RMTLMode.allCases)
-    func rmtlFineTuneRunsAndDiffersFromTheControl(_ mode: RMTLMode) throws {
-        let (agent, start) = try warmAgent(mode)
-        var rng = start
-        try agent.trainCritic(rng: &rng)
-        let pretrained = agent.actor.values.array
-        let q = agent.criticValues(on: rlSplits.validation)
-        #expect(q.allSatisfy { $0.allSatisfy { $0 <= 0 } })
+    /// The first fine-tuning step's loss, computed independently from the actor's predictions and
+    /// the critics' Q on the first batch: `mean_k mean_b (w_kb · BCE(p_kb, y_kb))` in Double, with the
+    /// weight `w` given by hand for each weighting (dropout off in actor and critics, no shuffling,
+    /// so the first batch is rows 0..<128 and the step sees exactly these predictions).
+    static func expectedFirstLoss(_ agent: RLAgent, weight: (_ q: Double, _ y: Double) -> Double) -> Double {
+        let first = rlSplits.train.rows(0..<128)
+        let p = agent.actor.predict(first), q = agent.criticValues(on: first)
+        var total = 0.0
+        for k in 0..<2 {
+            for b in 0..<128 {
+                let y = Double(rlSplits.train.labels[k][b]), pk = Double(p[k][b])
+                let bce = -(y * max(log(pk), -100) + (1 - y) * max(log(1 - pk), -100))
+                total += weight(Double(q[k][b]), y) * bce
+            }
+        }
+        return total / Double(2 * 128)
+    }
+
+    static func firstStepLoss(_ agent: RLAgent, lambda: Float? = nil, rng: RandomGenerator) throws -> (Double, [EpochReport]) {
         var train = TrainConfig()
         train.batchSize = 128
         train.epochs = 1
-        var a = rng, b = rng
-        let reports = try agent.fineTune(train: rlSplits.train, validation: rlSplits.validation, config: train, lambda: 0.7, rng: &a)
+        var r = rng, first: Double? = nil
+        let reports = try agent.fineTune(train: rlSplits.train, validation: rlSplits.validation, config: train, lambda: lambda, rng: &r,
+                                         onStep: { step, _, l in if step == 1 { first = l } })
+        return (first ?? .nan, reports)
+    }
+
+    @Test(arguments: RMTLMode.allCases)
+    func rmtlFineTuneStepIsTheCriticWeightedLoss(_ mode: RMTLMode) throws {
+        let (agent, start) = try warmAgent(mode, actorDropout: 0) { $0.criticDropoutAtUse = false }
+        var rng = start
+        try agent.trainCritic(rng: &rng)
+        let pretrained = agent.actor.values.array
+        let q = agent.criticValues(on: rlSplits.train.rows(0..<128))
+        #expect(q.allSatisfy { $0.allSatisfy { $0 <= 0 } })
+        // The weights only matter where the critic is alive (Q < 0): most rows must be.
+        #expect(q.allSatisfy { Double($0.filter { $0 < 0 }.count) >= 0.5 * Double($0.count) }, "critic mostly dead")
+        let lambda = 0.7
+        let expectedRMTL = Self.expectedFirstLoss(agent) { q, _ in 1 - lambda * q }
+        let expectedControl = Self.expectedFirstLoss(agent) { _, _ in 1 }
+        #expect(expectedRMTL > expectedControl * 1.001, "the weighting must matter on this batch")
+        let (rmtl, reports) = try Self.firstStepLoss(agent, lambda: 0.7, rng: rng)
+        #expect(abs(rmtl - expectedRMTL) <= 1e-5 * expectedRMTL, "RMTL loss \(rmtl), by hand \(expectedRMTL)")
         #expect(reports.count == 1 && reports[0].trainLoss.isFinite)
         let tuned = agent.actor.values.array
         #expect(tuned != pretrained)
         agent.actor.values.copy(from: pretrained)
-        _ = try agent.fineTune(train: rlSplits.train, validation: rlSplits.validation, config: train, lambda: 0, rng: &b)
+        let (control, _) = try Self.firstStepLoss(agent, lambda: 0, rng: rng)
+        #expect(abs(control - expectedControl) <= 1e-5 * expectedControl, "control loss \(control), by hand \(expectedControl)")
         #expect(agent.actor.values.array != tuned)
     }
 
-    @Test func ablationWeightingsRun() throws {
-        let (agent, start) = try warmAgent(.code)
+    @Test func ablationWeightingsAreTheirFormulas() throws {
+        let (agent, start) = try warmAgent(.code, actorDropout: 0) { $0.criticDropoutAtUse = false }
         var rng = start
         try agent.trainCritic(epochs: 1, rng: &rng)
-        var train = TrainConfig()
-        train.batchSize = 128
-        train.epochs = 1
         let pretrained = agent.actor.values.array
+        let lambda = Double(agent.settings.lambda), c = Double(agent.settings.constantWeight)
+        #expect(lambda > 0)
+        var losses: [LossWeighting: Double] = [:]
         for weighting in LossWeighting.allCases {
             agent.actor.values.copy(from: pretrained)
             try agent.update { $0.weighting = weighting; $0.keepBest = true }
-            var r = rng
-            let reports = try agent.fineTune(train: rlSplits.train, validation: rlSplits.validation, config: train, rng: &r)
+            let expected = Self.expectedFirstLoss(agent) { q, y in
+                switch weighting {
+                case .critic: 1 - lambda * q
+                case .label: 1 - lambda * y * q
+                case .negativeQ: -q
+                case .constant: c
+                }
+            }
+            let (loss, reports) = try Self.firstStepLoss(agent, rng: rng)
+            #expect(abs(loss - expected) <= 1e-5 * expected, "\(weighting): loss \(loss), by hand \(expected)")
             #expect(reports.allSatisfy { $0.trainLoss.isFinite }, "\(weighting)")
+            losses[weighting] = loss
         }
+        // The four weightings give four different losses on this batch.
+        #expect(Set(losses.values).count == LossWeighting.allCases.count)
         #expect(throws: ConfigurationError.self) { try agent.update { $0.criticStructure = .shared } }
     }
 
@@ -144,21 +190,46 @@ import RMTL
         #expect(a.0 == b.0 && a.1 == b.1 && a.2 == b.2)
     }
 
+    /// Σ_k mean_rows Q_k(s, π_k(s)) over `data`: the value DDPG's actor steps ascend.
+    static func policyValue(_ agent: RLAgent, _ data: Dataset) -> Double {
+        agent.criticValues(on: data).reduce(0.0) { $0 + $1.reduce(0.0) { $0 + Double($1) } / Double($1.count) }
+    }
+
+    /// With the critics held fixed (learning rate 1e-12: Adam's steps vanish below Float's rounding),
+    /// DDPG's actor steps are gradient ascent on the policy value: it must rise on the states the
+    /// buffer was filled from, and the mean policy Q the report gives (measured along the way) lies
+    /// between the value before and after.
     @Test(arguments: CriticStructure.allCases)
-    func ddpgUpdatesTheActorThroughTheCritic(_ structure: CriticStructure) throws {
-        let (agent, start) = try warmAgent(.code) {
+    func ddpgActorStepsAscendTheCriticsValue(_ structure: CriticStructure) throws {
+        let (agent, start) = try warmAgent(.code, actorDropout: 0) {
             $0.criticStructure = structure
             $0.actorWarmupSteps = 0
+            $0.criticDropoutAtUse = false
+            $0.keepBest = false
+            $0.actorLearningRate = 1e-2       // larger steps than the default 1e-3: a clearer rise
         }
         var rng = start
         try agent.trainCritic(epochs: 1, rng: &rng)
+        for adam in agent.criticOptimizers { adam.learningRate = 1e-12 }
+        let critics = agent.critics.map(\.values.array)
         let before = agent.actor.values.array
+        let valueBefore = Self.policyValue(agent, rlSplits.train)
         let reports = try agent.trainDDPG(validation: rlSplits.validation, epochs: 1, rng: &rng)
-        #expect(reports[0].actorSteps > 0 && reports[0].meanPolicyQ <= 0 && reports[0].tdLoss.isFinite)
+        let valueAfter = Self.policyValue(agent, rlSplits.train)
+        print("ddpg \(structure): policy value \(valueBefore) → \(valueAfter), reported mean policy Q \(reports[0].meanPolicyQ)")
+        let moved = zip(agent.critics.map(\.values.array), critics).map { a, b in zip(a, b).map { abs($0 - $1) }.max()! }.max()!
+        #expect(moved < 1e-6, "the critics were to stay fixed; moved by \(moved)")
+        #expect(reports[0].actorSteps == reports[0].steps && reports[0].tdLoss.isFinite)
         #expect(agent.actor.values.array != before)
+        #expect(valueBefore < 0 && valueAfter > valueBefore, "policy value \(valueBefore) → \(valueAfter)")
+        // The reported mean policy Q lies between the value before and after (it is measured along the way).
+        #expect(reports[0].meanPolicyQ > valueBefore - 0.05 * abs(valueBefore) && reports[0].meanPolicyQ < valueAfter + 0.05 * abs(valueBefore))
         #expect(agent.actorTarget != nil && agent.actorTarget!.values.array != agent.actor.values.array)
     }
 
+    /// The whole recipe: the planted signal is learnt (AUC > 0.58 pretrained, after the control and
+    /// after RMTL, at these small sizes), with λ = 0 the "RMTL" run is the control bit for bit (same
+    /// starting weights, same seed), and with λ = 0.7 on a live critic it is not.
     @Test func pipelineOnPlantedSignal() throws {
         let splits = PlantedSignal.splits(rows: 6000, seed: 17)
         var options = RMTLPipeline.Options()
@@ -169,17 +240,21 @@ import RMTL
         options.pretrain.epochs = 4
         options.fineTune.batchSize = 256
         options.fineTune.epochs = 3
-        for mode in RMTLMode.allCases {
+        for (mode, lambda) in [(RMTLMode.code, Float(0.7)), (.paper, 0)] {
             var settings = tinySettings(mode)
             settings.batchSize = 256
             settings.bufferCapacity = 10_000
             settings.warmupEpisodes = 1500
             settings.criticEpochs = 3
-            settings.lambda = 0.7
+            settings.lambda = lambda
             let result = try RMTLPipeline.run(splits, settings: settings, options: options)
             print("pipeline mode=\(mode):\n\(result)")
-            #expect(result.rmtl.allSatisfy { $0.auc > 0.5 && $0.logLoss.isFinite })
-            #expect(result.control.allSatisfy { $0.auc > 0.5 })
+            for metrics in [result.pretrained, result.control, result.rmtl] {
+                #expect(metrics.allSatisfy { $0.auc > 0.58 && $0.logLoss.isFinite }, "\(mode): \(result)")
+            }
+            #expect(result.meanQAtUse.allSatisfy { $0 < 0 } && result.aliveAtUse.allSatisfy { $0 > 0.5 }, "\(mode): \(result)")
+            let same = zip(result.rmtl, result.control).allSatisfy { $0.auc == $1.auc && $0.logLoss == $1.logLoss }
+            #expect(same == (lambda == 0), "\(mode) λ=\(lambda): RMTL \(result.rmtl), control \(result.control)")
         }
     }
 }

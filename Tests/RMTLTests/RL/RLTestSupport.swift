@@ -4,9 +4,12 @@ import RMTL
 let rlSplits = PlantedSignal.splits(rows: 3000, seed: 5)
 
 /// A small actor over `data`'s fields: embed 8, bottom [16, 8], tower [8, 4].
-func tinyActor(_ kind: ModelKind = .esmm, data: Dataset = rlSplits.train, batch: Int = 128, threads: Int = 2, seed: UInt64 = 1) throws -> TrainableModel {
+func tinyActor(
+    _ kind: ModelKind = .esmm, data: Dataset = rlSplits.train, batch: Int = 128, threads: Int = 2, seed: UInt64 = 1, dropout: Float? = nil
+) throws -> TrainableModel {
     var config = testConfig(kind, cardinalities: data.cardinalities, tasks: data.taskCount, embed: 8, bottom: [16, 8], tower: [8, 4], experts: 2)
     config.numericCount = data.numericCount
+    if let dropout { config.dropout = dropout }
     var rng = RandomGenerator(seed: seed)
     return try TrainableModel(config, batchCapacity: batch, threads: threads, rng: &rng)
 }

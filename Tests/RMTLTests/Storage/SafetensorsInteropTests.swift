@@ -55,6 +55,9 @@ extension StorageTests.SafetensorsInteropTests {
     @Test(.enabled(if: ProcessInfo.processInfo.environment["RMTL_INTEROP_OUT"] != nil))
     func writeFileForPython() throws {
         let path = try #require(ProcessInfo.processInfo.environment["RMTL_INTEROP_OUT"])
-        try StorageTests.SafetensorsRoundTripTests.sample().write(to: path)
+        let sample = StorageTests.SafetensorsRoundTripTests.sample()
+        try sample.write(to: path)
+        // What Python will read is what was meant: the file reads back to the same bytes.
+        #expect(try SafetensorsFile.read(path: path).encoded() == sample.encoded())
     }
 }

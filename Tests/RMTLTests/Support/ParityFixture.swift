@@ -84,12 +84,39 @@ struct TensorComparison: CustomStringConvertible {
     let actual: Float
     let maxAbsoluteError: Float
     let passed: Bool
+    /// For `compareScaled`: the tensor's tolerance and its RMS.
+    var tolerance: Float? = nil
+    var rms: Float? = nil
 
     var description: String {
         let verdict = passed ? "ok" : "MISMATCH"
+        let scale = tolerance.map { ", tolerance \($0) (RMS \(rms ?? 0))" } ?? ""
         return "\(name): \(verdict), \(count) values, max |error| \(maxAbsoluteError) at [\(worstIndex)] "
-            + "(expected \(expected), got \(actual))"
+            + "(expected \(expected), got \(actual))\(scale)"
     }
+}
+
+/// Gradients: every |actual − expected| ≤ relativeToRMS · RMS(expected) + floor, one tolerance for
+/// the whole tensor, scaled to that tensor's magnitude. An elementwise `1e-6 + 1e-4·|e|` lets the
+/// absolute term decide for the many small gradient tensors (a uniform scaling error of 0.1–5% of
+/// such a tensor passed it); this one fails any scaling error above `relativeToRMS` (the largest
+/// entry is at least the RMS). The floor only matters for tensors that are exactly zero (dead
+/// branches, ids absent from the batch). Real agreement with PyTorch is about 1e-7 of the RMS.
+func compareScaled(
+    _ name: String, expected: [Float], actual: [Float], relativeToRMS: Float = 1e-5, floor: Float = 1e-12
+) -> TensorComparison {
+    let squares = expected.reduce(0.0) { $0 + Double($1) * Double($1) }
+    let rms = Float((squares / Double(max(expected.count, 1))).squareRoot())
+    let tolerance = relativeToRMS * rms + floor
+    var c = compare(name, expected: expected, actual: actual, relativeTolerance: 0, absoluteTolerance: tolerance)
+    c.tolerance = tolerance
+    c.rms = rms
+    return c
+}
+
+/// The largest |actual − expected| / tolerance of a `compareScaled` (1 = at the tolerance).
+extension TensorComparison {
+    var toleranceUsed: Float { maxAbsoluteError / (tolerance ?? .nan) }
 }
 
 func compare(

@@ -25,13 +25,16 @@ import RMTL
         #expect(abs(theta[0] - 0.8) < 0.01 && abs(theta[1] + 2.2) < 0.01)
     }
 
-    private func trainSmall(_ kind: ModelKind, seed: UInt64, threads: Int = 2, epochs: Int = 2) throws -> (TrainableModel, [EpochReport]) {
-        let splits = PlantedSignal.splits(rows: 3000, seed: 99)
+    private func trainSmall(
+        _ kind: ModelKind, seed: UInt64, threads: Int = 2, epochs: Int = 2, patience: Int = 2, splits: DatasetSplits? = nil
+    ) throws -> (TrainableModel, [EpochReport]) {
+        let splits = splits ?? PlantedSignal.splits(rows: 3000, seed: 99)
         let config = testConfig(kind, cardinalities: splits.train.cardinalities, embed: 8, bottom: [32, 16], tower: [16, 8], experts: 4)
         var rng = RandomGenerator(seed: seed)
         var train = TrainConfig()
         train.batchSize = 256
         train.epochs = epochs
+        train.patience = patience
         train.shuffle = true
         let model = try TrainableModel(config, batchCapacity: train.batchSize, threads: threads, rng: &rng)
         let reports = try SupervisedTrainer(config: train).train(model, train: splits.train, validation: splits.validation, rng: &rng)
@@ -63,13 +66,25 @@ import RMTL
         #expect(reports.first!.trainLoss > reports.last!.trainLoss)
     }
 
-    @Test func earlyStoppingRestoresTheBestEpoch() throws {
-        let (model, reports) = try trainSmall(.sharedbottom, seed: 3, epochs: 12)
-        let best = reports.filter(\.isBest).last!
-        let splits = PlantedSignal.splits(rows: 3000, seed: 99)
-        #expect(abs(meanAUC(model.evaluate(on: splits.validation)) - best.meanAUC) < 1e-9)
-        let trailing = reports.count - reports.lastIndex { $0.isBest }! - 1
-        #expect(trailing == 2 || reports.count == 12)    // stopped after `patience` epochs, or ran out
+    /// Validation labels drawn independently of the features: the validation AUC is noise around
+    /// 0.5, so no epoch keeps improving it and early stopping must end the run long before 40
+    /// epochs, exactly `patience` epochs after the best one, with the best epoch's weights restored.
+    @Test(arguments: [2, 3])
+    func earlyStoppingStopsAfterPatienceAndRestoresTheBestEpoch(_ patience: Int) throws {
+        var splits = PlantedSignal.splits(rows: 3000, seed: 99)
+        var rng = RandomGenerator(seed: 123)
+        splits.validation.labels = splits.validation.labels.map { $0.map { _ in rng.nextUniform() < 0.3 ? 1 : 0 } }
+        let (model, reports) = try trainSmall(.sharedbottom, seed: 3, epochs: 40, patience: patience, splits: splits)
+        print("early stopping, patience \(patience): " + reports.map { "\($0.epoch):\($0.meanAUC)\($0.isBest ? "*" : "")" }.joined(separator: " "))
+        #expect(reports.count < 40, "early stopping never triggered")
+        let lastBest = try #require(reports.lastIndex { $0.isBest })
+        #expect(reports.count - lastBest - 1 == patience, "stopped \(reports.count - lastBest - 1) epochs after the best, patience \(patience)")
+        // Every epoch marked best improved on all before it, and the others did not.
+        for (i, r) in reports.enumerated() {
+            let bestBefore = reports[..<i].map(\.meanAUC).max() ?? -.infinity
+            #expect(r.isBest == (r.meanAUC > bestBefore), "epoch \(r.epoch)")
+        }
+        #expect(abs(meanAUC(model.evaluate(on: splits.validation)) - reports[lastBest].meanAUC) < 1e-9)
     }
 
     @Test func badSettingsAreClearErrors() throws {
