@@ -104,7 +104,7 @@ extension Workspace {
         do {
             try Checkpoint(tensors: tensors, dataFingerprint: fingerprint, config: json, extra: ["rmtl_version": rmtlVersion]).write(to: path)
         } catch {
-            throw WorkspaceError.rejected(error.description, hint: "check the folder exists and is writable")
+            throw WorkspaceError.rejected(error.message, hint: error.hint)
         }
         recorder?.artifactWritten(kind: "checkpoint", path: path)
         let what = agent.map { a in
