@@ -1,3 +1,5 @@
+import RMTL
+
 /// Turns a `ScriptError` into the text users see. All wording lives here.
 ///
 /// ```
@@ -86,6 +88,9 @@ public struct Diagnostic: Sendable {
             return "'\(command)' is not available yet in this build"
         case .runtime(let text, _), .engineFailed(let text, _, _):
             return text
+        case .resourceExceeded(let argument, let resource, let what, let needed, let available, _):
+            return "'\(argument)' is too large: \(what) would need \(ByteCount.format(needed)) of \(resource); "
+                + "this machine has \(ByteCount.format(available))\(resource == "disk" ? " free there" : " available")"
         case .assertionFailed(let expression, _, _):
             return "assertion failed: \(expression)"
         case .interrupted:
@@ -100,6 +105,10 @@ public struct Diagnostic: Sendable {
         switch error {
         case .engineFailed(_, let hint, _):
             return hint
+        case .resourceExceeded(let argument, let resource, _, _, _, _):
+            return resource == "disk"
+                ? "lower '\(argument)' or write to a folder on a disk with more free space"
+                : "lower '\(argument)' (the estimate counts what the command would allocate before it starts)"
         case .unknownName(let name, let kind, let candidates, _, _):
             let suggestion = Suggestion.nearest(name, in: candidates)
             let listed = candidates.count <= 12 && !candidates.isEmpty

@@ -470,6 +470,10 @@ public final class Session {
             throw Arguments.scriptError(e, argument: name, at: at)
         } catch let e as ConfigurationError {
             throw ScriptError.engineFailed(e.description, hint: nil, at: Session.argument(setting: e.parameter, of: bound).range)
+        } catch let e as ResourceError {
+            let (name, at) = Session.argument(setting: e.parameter, of: bound)
+            throw ScriptError.resourceExceeded(argument: name, resource: e.resource.rawValue, what: e.what,
+                                               needed: e.needed, available: e.available, at: at)
         } catch is Interrupt.Interrupted {
             throw ScriptError.interrupted(at: c.range)
         } catch let e as ScriptError {

@@ -189,6 +189,15 @@ struct ArgumentRule: Sendable {
         }
     }
 
+    /// A duration greater than 0 and at most `limit` seconds (a gap of 1e300 days is not one).
+    static func positiveDuration(_ name: String, atMost limit: Double) -> ArgumentRule {
+        ArgumentRule { bound, value in
+            guard let e = bound.values[name], case .duration(let d)? = value(name), !(d > 0 && d <= limit) else { return nil }
+            return .valueOutOfRange(argument: name, value: Value.formatDuration(d),
+                                    allowed: "a duration greater than 0s and at most \(Value.formatDuration(limit))", at: e.range)
+        }
+    }
+
     /// The numbers `names` (given or default) sum to 1.
     static func sumsToOne(_ names: [String], as label: String) -> ArgumentRule {
         ArgumentRule { bound, value in
