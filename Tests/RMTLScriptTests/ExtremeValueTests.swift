@@ -155,3 +155,57 @@ import RMTLScript
         #expect(ByteCount.format(Double.infinity) == "more than 8 EiB")
     }
 }
+
+/// Issue 12, files, through the binary: `--results`/`--report`/`export results` keep device nodes
+/// and links (nodes made with mknod in a temporary folder, never /dev), and repeated
+/// `generate` + `load` keeps one cache entry per source and says what it removed.
+@Suite(.serialized) struct FileSafetyCLITests {
+    static func kind(_ path: String) -> mode_t? {
+        var st = stat()
+        return lstat(path, &st) == 0 ? st.st_mode & S_IFMT : nil
+    }
+
+    @Test func writersKeepDeviceNodesAndLinks() throws {
+        let folder = CLI.temporaryPath("nodes-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        // a character device like /dev/null (major 1, minor 3)
+        guard mknod(folder + "/null", S_IFCHR | 0o666, dev_t((1 << 8) | 3)) == 0 else {
+            Issue.record("cannot mknod (not root?): untested here")
+            return
+        }
+        _ = FileManager.default.createFile(atPath: folder + "/real.json", contents: Data("old".utf8))
+        try #require(symlink("real.json", folder + "/link") == 0)
+        try #require(symlink("null", folder + "/to-null") == 0)
+        let script = CLI.script("nodes.rmtl", "seed 1\nexport results \"\(folder)/to-null\"\n")
+        let r = try CLI.run(["run", script, "--results", folder + "/null", "--report", folder + "/link", "--no-registry"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(Self.kind(folder + "/null") == S_IFCHR)
+        #expect(Self.kind(folder + "/link") == S_IFLNK)
+        #expect(Self.kind(folder + "/to-null") == S_IFLNK)
+        let report = try String(contentsOfFile: folder + "/real.json", encoding: .utf8)
+        #expect(report.hasPrefix("<!DOCTYPE html>"))
+    }
+
+    @Test func repeatedGenerateKeepsOneCacheEntryPerSource() throws {
+        let folder = CLI.temporaryPath("cache-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let script = CLI.script("cache.rmtl", """
+            generate retailrocket "\(folder)" events=3000 seed=1
+            load retailrocket "\(folder)"
+            sessionize gap=30m
+
+            """)
+        var outputs: [String] = []
+        for _ in 0..<3 {
+            usleep(20_000)  // a new modification time
+            let r = try CLI.run(["run", script, "--no-registry"])
+            #expect(r.status == 0, "\(r.stderr)")
+            outputs.append(r.stdout)
+        }
+        let files = ((try? FileManager.default.contentsOfDirectory(atPath: folder + "/.rmtl-cache")) ?? []).filter { $0.hasSuffix(".rmtlcache") }
+        #expect(files.count == 2, "\(files)")
+        #expect(!outputs[0].contains("cache: removed"))
+        #expect(outputs[2].contains("note: cache: removed 2 older cache files of these sources ("))
+    }
+}
