@@ -93,6 +93,9 @@ public struct Diagnostic: Sendable {
             return text
         case .configurationRejected(let argument, let problem, _):
             return "invalid '\(argument)': \(problem.text)"
+        case .resourceExceeded(let argument, let resource, let what, let needed, let available, _):
+            return "'\(argument)' is too large: \(what) would need \(ByteCount.format(needed)) of \(resource); "
+                + "this machine has \(ByteCount.format(available))\(resource == "disk" ? " free there" : " available")"
         case .assertionFailed(let expression, _, _):
             return "assertion failed: \(expression)"
         case .interrupted:
@@ -109,6 +112,10 @@ public struct Diagnostic: Sendable {
             return hint
         case .configurationRejected(_, let problem, _):
             return problem.hint
+        case .resourceExceeded(let argument, let resource, _, _, _, _):
+            return resource == "disk"
+                ? "lower '\(argument)' or write to a folder on a disk with more free space"
+                : "lower '\(argument)' (the estimate counts what the command would allocate before it starts)"
         case .unknownName(let name, let kind, let candidates, _, _):
             let suggestion = Suggestion.nearest(name, in: candidates)
             let listed = candidates.count <= 12 && !candidates.isEmpty
@@ -207,6 +214,10 @@ public struct Diagnostic: Sendable {
     /// What to do about a failed save, from the system's reason.
     static func saveFailedHint(_ e: AtomicFileError) -> String {
         let folder = (e.path as NSString).deletingLastPathComponent
+        switch e.step {
+        case .open, .writeDirectly, .unsupportedTarget: return e.hint
+        default: break
+        }
         switch e.error.code {
         case ENOENT, ENOTDIR:
             return "the folder '\(folder.isEmpty ? "." : folder)' does not exist; create it first (mkdir -p) or save elsewhere"

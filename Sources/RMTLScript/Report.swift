@@ -5,9 +5,7 @@ import Foundation
 extension Session {
     public func writeReport(to path: String) throws {
         let html = Session.renderReport(transcript, workspace: workspace)
-        do { try Data(html.utf8).write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
-            throw WorkspaceError.io("write", path: path)
-        }
+        try Workspace.writeAtomically(Data(html.utf8), to: path)
         workspace.recorder?.artifactWritten(kind: "report", path: path)
         write("wrote report to \(path) (\(transcript.count) entries)")
     }

@@ -59,6 +59,9 @@ public enum ScriptError: Error, Equatable, Sendable {
     case configurationRejected(argument: String, ConfigurationError.Problem, at: SourceRange)
     /// The engine rejected the command (bad data, impossible settings), in its own words and hint.
     case engineFailed(String, hint: String?, at: SourceRange)
+    /// The engine estimated that `argument` would need more memory or disk than the machine has
+    /// (`ResourceError`): what for, the bytes needed and available.
+    case resourceExceeded(argument: String, resource: String, what: String, needed: Double, available: Int64, at: SourceRange)
     case assertionFailed(expression: String, sides: [AssertionSide], at: SourceRange)
     case interrupted(at: SourceRange)
     case io(String, path: String, at: SourceRange)
@@ -73,7 +76,8 @@ public enum ScriptError: Error, Equatable, Sendable {
             .includeCycle(_, let r), .includeIsFolder(_, _, let r), .includeNeedsString(let r), .unknownName(_, _, _, _, let r),
             .wrongType(_, _, _, let r), .missingArgument(_, _, let r), .tooManyArguments(_, let r),
             .duplicateArgument(_, let r), .valueOutOfRange(_, _, _, let r), .missingState(_, _, let r),
-            .invalidUse(_, let r), .badNamePart(_, _, let r), .commandUnavailable(_, let r), .runtime(_, let r), .engineFailed(_, _, let r), .configurationRejected(_, _, let r),
+            .invalidUse(_, let r), .badNamePart(_, _, let r), .commandUnavailable(_, let r), .runtime(_, let r), .engineFailed(_, _, let r),
+            .configurationRejected(_, _, let r), .resourceExceeded(_, _, _, _, _, let r),
             .assertionFailed(_, _, let r), .interrupted(let r), .io(_, _, let r):
             return r
         }

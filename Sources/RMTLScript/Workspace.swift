@@ -153,6 +153,9 @@ public final class Workspace {
         } catch let error as ConfigurationError {
             progress.finish()
             throw error
+        } catch let error as ResourceError {
+            progress.finish()
+            throw error
         } catch let error as NonFiniteLossError {
             progress.finish()
             throw WorkspaceError.rejected(error.description, hint: error.hint)

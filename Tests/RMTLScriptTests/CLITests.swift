@@ -20,7 +20,7 @@ enum CLI {
     }
 
     static func run(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:],
-                    directory: String? = nil, interruptAfter: Double? = nil) throws -> Output {
+                    directory: String? = nil, interruptAfter: Double? = nil, killAfter: Double? = nil) throws -> Output {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: binary)
         p.arguments = arguments
@@ -41,6 +41,11 @@ enum CLI {
         if let delay = interruptAfter {
             usleep(UInt32(delay * 1e6))
             kill(p.processIdentifier, SIGINT)
+        }
+        if let limit = killAfter {
+            // a hang ends as SIGKILL (status 9), which the caller sees
+            let pid = p.processIdentifier
+            DispatchQueue.global().asyncAfter(deadline: .now() + limit) { if p.isRunning { kill(pid, SIGKILL) } }
         }
         let o = out.fileHandleForReading.readDataToEndOfFile()
         let e = err.fileHandleForReading.readDataToEndOfFile()

@@ -103,7 +103,7 @@ import Testing
         let c = CapturedSession()
         let outcome = c.session.run(source: Self.prelude + "critic mode=code episodes=-5 memory=abc\n", file: "bad.rmtl", mode: .check)
         #expect(outcome.status == .staticErrors)
-        #expect(c.diagnostics.contains { $0.hasPrefix("bad.rmtl:8:27: error: 'episodes' must be a whole number ≥ 0, found -5") },
+        #expect(c.diagnostics.contains { $0.hasPrefix("bad.rmtl:8:27: error: 'episodes' must be a whole number from 0 to 100000000, found -5") },
                 "\(c.diagnostics)")
         #expect(c.diagnostics.contains { $0.hasPrefix("bad.rmtl:8:37: error: 'memory' expects a whole number ≥ 1, found word 'abc'") },
                 "\(c.diagnostics)")

@@ -23,6 +23,13 @@ public struct CacheOptions: Sendable, Equatable {
 /// key, or fails the checksum is ignored and the sources are read again (never wrong data). Writes go to
 /// a temporary file in the same folder, are flushed with `fsync` and renamed into place, so a crash
 /// leaves either the old file or the new one. A cache folder that cannot be written only costs speed.
+///
+/// File name: `<kind>-<source>-<key>.rmtlcache`, where `<source>` hashes what names the data (kind,
+/// options, file paths) and `<key>` the whole key (sizes and times too); a derived table (sessions)
+/// appends `-<step>`. Only the newest entry of a source is kept: when an entry is written or used, the
+/// files of the same `<kind>-<source>-` with another `<key>` (an older version of the sources, and
+/// the tables derived from it) are removed, and the load reports them (issue 12: `generate` then
+/// `load` used to add ~22 MB per run).
 public enum DataCache {
     public enum Status: Sendable, Equatable {
         case disabled
@@ -39,33 +46,60 @@ public enum DataCache {
     static func cached(
         kind: String, sources: [String], optional: [String], options: String, cache: CacheOptions,
         directory: String, read: () throws -> InteractionTable
-    ) throws -> (InteractionTable, Status, Entry?) {
-        guard cache.isEnabled else { return (try read(), .disabled, nil) }
+    ) throws -> (InteractionTable, Status, Entry?, [RemovedFile]) {
+        guard cache.isEnabled else { return (try read(), .disabled, nil, []) }
         // Stat the sources first: a missing required file is the reader's error, so let it report it.
         var key = "rmtl data cache v\(version)\nkind=\(kind)\noptions=\(options)\n"
+        var identity = key
         for source in sources {
+            identity += "\(source)\n"
             guard let (size, mtime) = fileStamp(source) else {
                 if optional.contains(source) {
                     key += "\(source) absent\n"
                     continue
                 }
-                return (try read(), .disabled, nil)
+                return (try read(), .disabled, nil, [])
             }
             key += "\(source) size=\(size) mtime=\(mtime)\n"
         }
         let folder = cache.folder ?? ProcessInfo.processInfo.environment["RMTL_CACHE"] ?? (directory + "/.rmtl-cache")
-        let path = folder + "/\(kind)-\(hex(checksum(Array(key.utf8)))).rmtlcache"
+        let sourcePrefix = "\(kind)-\(hex(checksum(Array(identity.utf8))))-"
+        let stem = sourcePrefix + hex(checksum(Array(key.utf8)))
+        let path = folder + "/" + stem + ".rmtlcache"
         var reason = "no cache file"
         if FileManager.default.fileExists(atPath: path) {
             do {
-                return (try load(path: path, key: key), .hit(path: path), Entry(path: path, key: key))
+                let table = try load(path: path, key: key)
+                return (table, .hit(path: path), Entry(path: path, key: key),
+                        removeOlder(in: folder, prefix: sourcePrefix, keeping: stem))
             } catch let e as CacheError {
                 reason = e.reason
             }
         }
         let table = try read()
         let written = (try? store(table, path: path, key: key)) != nil
-        return (table, .miss(path: path, written: written, reason: reason), Entry(path: path, key: key))
+        let removed = written ? removeOlder(in: folder, prefix: sourcePrefix, keeping: stem) : []
+        return (table, .miss(path: path, written: written, reason: reason), Entry(path: path, key: key), removed)
+    }
+
+    /// A cache file removed because a newer entry of the same source replaced it.
+    public struct RemovedFile: Sendable, Equatable {
+        public var path: String
+        public var bytes: Int64
+    }
+
+    /// Removes the cache files of `folder` named `<prefix>…` except those of the entry `keeping`
+    /// (its file and the tables derived from it), and returns them. Failures are ignored: a stale
+    /// file costs only space.
+    static func removeOlder(in folder: String, prefix: String, keeping stem: String) -> [RemovedFile] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        var removed: [RemovedFile] = []
+        for name in names.sorted() where name.hasPrefix(prefix) && name.hasSuffix(".rmtlcache") && !name.hasPrefix(stem) {
+            let path = folder + "/" + name
+            let bytes = fileStamp(path)?.0 ?? 0
+            if unlink(path) == 0 { removed.append(RemovedFile(path: path, bytes: bytes)) }
+        }
+        return removed
     }
 
     /// Where one cached table lives and the key that validates it.

@@ -37,16 +37,19 @@ public struct DataPipeline: Sendable {
 
     /// The cache entry of `source`, so sessionized event tables can be cached next to it.
     var cacheEntry: DataCache.Entry?
+    /// Older cache files of the same source that the load removed (only the newest is kept).
+    public private(set) var cacheRemoved: [DataCache.RemovedFile] = []
 
     init(
         source: InteractionTable, encoderOptions: EncoderOptions, cacheStatus: DataCache.Status,
-        cacheEntry: DataCache.Entry? = nil
+        cacheEntry: DataCache.Entry? = nil, cacheRemoved: [DataCache.RemovedFile] = []
     ) {
         self.source = source
         self.table = source
         self.encoderOptions = encoderOptions
         self.cacheStatus = cacheStatus
         self.cacheEntry = cacheEntry
+        self.cacheRemoved = cacheRemoved
     }
 
     /// The summary of the current state (after the last load, sessionize or split).
@@ -57,6 +60,12 @@ public struct DataPipeline: Sendable {
         case .hit(let path): s.notes.append("cache: loaded from \(path)")
         case .miss(let path, let written, let reason):
             s.notes.append(written ? "cache: read the sources (\(reason)); wrote \(path)" : "cache: read the sources (\(reason)); could not write \(path)")
+        }
+        if !cacheRemoved.isEmpty {
+            let bytes = cacheRemoved.reduce(Int64(0)) { $0 + $1.bytes }
+            let files = cacheRemoved.count == 1 ? "1 older cache file" : "\(cacheRemoved.count) older cache files"
+            s.notes.append("cache: removed \(files) of these sources (\(ByteCount.format(bytes))): "
+                + cacheRemoved.map { $0.path.split(separator: "/").last.map(String.init) ?? $0.path }.joined(separator: ", "))
         }
         return s
     }
@@ -69,7 +78,7 @@ public struct DataPipeline: Sendable {
     ) throws -> DataPipeline {
         let files = ["events.csv", "item_properties_part1.csv", "item_properties_part2.csv", "category_tree.csv"]
             .map { directory + "/" + $0 }
-        let (table, status, entry) = try DataCache.cached(
+        let (table, status, entry, removed) = try DataCache.cached(
             kind: "retailrocket", sources: files, optional: [files[3]], options: options.fingerprint,
             cache: cache, directory: directory
         ) { try RetailRocketReader.read(directory: directory, options: options) }
@@ -78,7 +87,7 @@ public struct DataPipeline: Sendable {
         return DataPipeline(
             source: loaded,
             encoderOptions: EncoderOptions(tailMergeFields: retailRocketTailFields.filter(options.fields.contains)),
-            cacheStatus: status, cacheEntry: entry)
+            cacheStatus: status, cacheEntry: entry, cacheRemoved: removed)
     }
 
     /// `load rmtl "dir"`: the authors' processed layout (train/val/test.csv + item_feadf.csv).
@@ -86,14 +95,14 @@ public struct DataPipeline: Sendable {
         directory: String, options: ProcessedLoadOptions = .init(), cache: CacheOptions = .init()
     ) throws -> DataPipeline {
         let files = ["train.csv", "val.csv", "test.csv", "item_feadf.csv"].map { directory + "/" + $0 }
-        let (table, status, entry) = try DataCache.cached(
+        let (table, status, entry, removed) = try DataCache.cached(
             kind: "rmtl", sources: files, optional: [], options: options.fingerprint, cache: cache,
             directory: directory
         ) { try ProcessedReader.read(directory: directory, options: options) }
         var pipeline = DataPipeline(
             source: table,
             encoderOptions: EncoderOptions(tailMergeFields: retailRocketTailFields.filter(options.fields.contains)),
-            cacheStatus: status, cacheEntry: entry)
+            cacheStatus: status, cacheEntry: entry, cacheRemoved: removed)
         try pipeline.sessionize(byColumn: "visitorid")
         return pipeline
     }
@@ -103,11 +112,11 @@ public struct DataPipeline: Sendable {
         directory: String, options: KuaiRandLoadOptions = .init(), cache: CacheOptions = .init()
     ) throws -> DataPipeline {
         let files = try KuaiRandReader.sourceFiles(directory: directory, options: options)
-        let (table, status, entry) = try DataCache.cached(
+        let (table, status, entry, removed) = try DataCache.cached(
             kind: "kuairand", sources: files, optional: [], options: options.fingerprint, cache: cache,
             directory: directory
         ) { try KuaiRandReader.read(directory: directory, options: options) }
-        return DataPipeline(source: table, encoderOptions: EncoderOptions(), cacheStatus: status, cacheEntry: entry)
+        return DataPipeline(source: table, encoderOptions: EncoderOptions(), cacheStatus: status, cacheEntry: entry, cacheRemoved: removed)
     }
 
     /// `load csv "file" ...`: any CSV/TSV with the columns named by the caller.
@@ -116,11 +125,11 @@ public struct DataPipeline: Sendable {
     ) throws -> DataPipeline {
         try GenericCSVReader.validate(options, file: path)
         let folder = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
-        let (table, status, entry) = try DataCache.cached(
+        let (table, status, entry, removed) = try DataCache.cached(
             kind: "csv", sources: [path], optional: [], options: options.fingerprint, cache: cache,
             directory: folder.isEmpty ? "." : folder
         ) { try GenericCSVReader.read(path: path, options: options) }
-        var pipeline = DataPipeline(source: table, encoderOptions: EncoderOptions(), cacheStatus: status, cacheEntry: entry)
+        var pipeline = DataPipeline(source: table, encoderOptions: EncoderOptions(), cacheStatus: status, cacheEntry: entry, cacheRemoved: removed)
         if !table.sessions.isEmpty { try pipeline.sessionize(byColumn: options.session ?? "") }
         return pipeline
     }

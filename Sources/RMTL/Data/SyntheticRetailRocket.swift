@@ -53,6 +53,7 @@ public enum SyntheticRetailRocket {
     /// Writes the four files into `directory` (created if needed).
     public static func write(to directory: String, events: Int, seed: UInt64) throws {
         guard events > 0 else { throw DataError(file: directory, message: "events must be positive") }
+        try admit(events: events, directory: directory)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let shape = Shape(events: events)
         var rng = RandomGenerator(seed: seed)
@@ -60,6 +61,21 @@ public enum SyntheticRetailRocket {
         try writeCategoryTree(world, to: directory + "/category_tree.csv")
         try writeEvents(world, shape: shape, rng: &rng, to: directory + "/events.csv")
         try writeProperties(world, rng: &rng, directory: directory)
+    }
+
+    /// A ceiling for `events` (37 times the real dataset), so absurd counts fail at `rmtl check`.
+    public static let maximumEvents = 100_000_000
+    /// Measured on the generator's output (issue 12's admission): the item tables kept in memory,
+    /// and the four files written, per event (upper figures, so the estimate errs on the safe side).
+    static let memoryPerEvent = 48.0
+    static let diskPerEvent = 400.0
+
+    /// Refuses, before anything is generated, a data set the memory or the disk cannot hold.
+    static func admit(events: Int, directory: String) throws(ResourceError) {
+        try ResourceError.admit(Double(events) * memoryPerEvent, available: Machine.availableMemory,
+                                parameter: "events", what: "the generator's item tables")
+        try ResourceError.admit(Double(events) * diskPerEvent, .disk, available: Machine.freeDisk(near: directory),
+                                parameter: "events", what: "the generated files")
     }
 
     // MARK: - The items and their planted effects

@@ -68,10 +68,10 @@ public struct ModelConfig: Sendable, Equatable, Codable {
 extension ModelConfig: Configurable {
     /// The knobs `actor MODEL …` sets; the defaults are the stored properties' (the paper's).
     public static let settings: [Setting<ModelConfig>] = [
-        .integer("embed", \.embedDim, 1...Int.max, "Embedding size per field."),
-        .integerList("bottom", \.bottom, 1...Int.max, allowsEmpty: false, "Bottom / expert MLP sizes (PLE: one extraction level per entry)."),
-        .integerList("tower", \.tower, 1...Int.max, allowsEmpty: true, "Tower MLP sizes, before each task's Linear(·, 1) and sigmoid."),
-        Setting("experts", .integer(1...Int.max), "Experts of OMoE and MMoE; PLE gets half shared and half per task per level, as the authors' run.py.",
+        .integer("embed", \.embedDim, 1...ModelConfig.maximumWidth, "Embedding size per field."),
+        .integerList("bottom", \.bottom, 1...ModelConfig.maximumWidth, allowsEmpty: false, "Bottom / expert MLP sizes (PLE: one extraction level per entry)."),
+        .integerList("tower", \.tower, 1...ModelConfig.maximumWidth, allowsEmpty: true, "Tower MLP sizes, before each task's Linear(·, 1) and sigmoid."),
+        Setting("experts", .integer(1...ModelConfig.maximumExperts), "Experts of OMoE and MMoE; PLE gets half shared and half per task per level, as the authors' run.py.",
                 read: { .integer($0.experts) },
                 write: { c, v in
                     guard case .integer(let n) = v else { return }
@@ -81,6 +81,12 @@ extension ModelConfig: Configurable {
                 }),
         .real("dropout", \.dropout, .halfOpen(0, 1), "Dropout probability."),
     ]
+
+    /// Static ceilings, so `rmtl check` rejects sizes no machine holds (a 65,536-wide layer over a
+    /// 65,536-wide input is already 16 GiB of weights); what fits below them is decided by the
+    /// memory estimate when the model is built (`admitMemory`).
+    public static let maximumWidth = 65_536
+    public static let maximumExperts = 1024
 }
 
 /// A network trained by rmtl: a batch in, (rows, outputCount) out.

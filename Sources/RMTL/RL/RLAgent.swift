@@ -73,6 +73,7 @@ public final class RLAgent: @unchecked Sendable {
         taskCount = model.taskCount
         let capacity = max(settings.batchSize, actor.capacity)
         let netCount = settings.criticStructure == .independent ? taskCount : 1
+        try RLAgent.admitMemory(model: model, settings: settings, capacity: capacity, netCount: netCount, threads: actor.threads)
         func build(_ rng: inout RandomGenerator) throws -> TrainableModel {
             switch settings.criticStructure {
             case .independent:
@@ -189,5 +190,27 @@ public final class RLAgent: @unchecked Sendable {
         let predictions = settings.warmupPolicy == .actor ? actor.predict(data) : nil
         return try buffer.warmUp(SessionMDP(data), data: data, settings: settings, predictions: predictions,
                                  episodes: episodes ?? settings.warmupEpisodes, rng: &rng)
+    }
+}
+
+extension RLAgent {
+    /// Refuses, before anything is allocated, critics, targets, a replay buffer and a batch that
+    /// would not fit in the memory available: `memory=` (the buffer) or `batch=` is blamed,
+    /// whichever takes more.
+    static func admitMemory(model: ModelConfig, settings: RMTLSettings, capacity: Int, netCount: Int, threads: Int) throws(ResourceError) {
+        var critic = ModelConfig(kind: .sharedbottom, cardinalities: model.cardinalities, numericCount: model.numericCount,
+                                 taskCount: settings.criticStructure == .shared ? model.taskCount : 1)
+        critic.embedDim = model.embedDim
+        critic.bottom = model.bottom
+        critic.tower = model.tower
+        // critics and their targets
+        let networks = 2 * Double(netCount) * critic.estimatedBytes(batchCapacity: capacity, threads: threads)
+        // states, next states, actions, labels, rewards and done flags of one transition
+        let perTransition = 4 * (2 * Double(model.cardinalities.count + model.numericCount) + 3 * Double(model.taskCount) + 1)
+        let buffer = Double(settings.bufferCapacity) * perTransition
+        let batch = Double(settings.batchSize) * perTransition
+        try ResourceError.admit(networks + buffer + batch, available: Machine.availableMemory,
+                                parameter: buffer >= networks + batch ? "memory" : "batch",
+                                what: "the critics, their targets, the replay buffer and the RL batch")
     }
 }

@@ -24,13 +24,18 @@ public struct TrainConfig: Sendable, Equatable, Codable {
 extension TrainConfig: Configurable {
     /// The knobs of `train actor` and `train rmtl`; the defaults are the stored properties' (the authors').
     public static let settings: [Setting<TrainConfig>] = [
-        .integer("epochs", \.epochs, 1...Int.max, unit: "epochs", "Most epochs (early stopping ends sooner)."),
-        .integer("batch", \.batchSize, 1...Int.max, unit: "rows", "Batch size."),
+        .integer("epochs", \.epochs, 1...TrainConfig.maximumEpochs, unit: "epochs", "Most epochs (early stopping ends sooner)."),
+        .integer("batch", \.batchSize, 1...TrainConfig.maximumRows, unit: "rows", "Batch size."),
         .real("lr", \.learningRate, .greaterThan(0), "Adam learning rate."),
         .real("wd", \.weightDecay, .atLeast(0), "Adam L2 weight decay."),
-        .integer("patience", \.patience, 1...Int.max, unit: "epochs", "Epochs without a better mean validation AUC before stopping."),
+        .integer("patience", \.patience, 1...TrainConfig.maximumEpochs, unit: "epochs", "Epochs without a better mean validation AUC before stopping."),
         .flag("shuffle", \.shuffle, "Shuffle the training rows each epoch (the authors' code does not)."),
     ]
+
+    /// Static ceilings for counts (epochs, rows, transitions, episodes), far above any real run, so
+    /// absurd values are errors at `rmtl check` instead of days of work or a failed allocation.
+    public static let maximumEpochs = 1_000_000
+    public static let maximumRows = 100_000_000
 }
 
 /// What one epoch did.

@@ -22,6 +22,7 @@ public final class TrainableModel: @unchecked Sendable {
     /// Builds an actor's replicas and draws the initial weights from `rng` (PyTorch's distributions).
     public convenience init(_ config: ModelConfig, batchCapacity: Int, threads: Int, rng: inout RandomGenerator) throws {
         try config.validate()
+        try config.admitMemory(batchCapacity: batchCapacity, threads: max(1, min(threads, batchCapacity)))
         try self.init(modelConfig: config, batchCapacity: batchCapacity, threads: threads, rng: &rng) { try makeModel(config, &$0) }
     }
 

@@ -1,9 +1,11 @@
+import RMTL
+
 extension CommandSpec {
     static let generateRetailRocket = CommandSpec(
         "generate", "retailrocket",
         params: [
             ParamSpec("dir", .path, positional: true, required: true, "Folder to write the raw files to."),
-            ParamSpec("events", .integer(min: 1), default: .number(2_700_000), "Number of events."),
+            ParamSpec("events", .setting(.integer(1...SyntheticRetailRocket.maximumEvents)), default: .number(2_700_000), "Number of events."),
             ParamSpec("seed", .integer(min: 0), "Generator seed (default: the workspace seed)."),
         ],
         summary: "Write synthetic raw RetailRocket files (Kaggle format) with learnable signal."

@@ -4,7 +4,7 @@ extension CommandSpec {
     static let trainDDPG = CommandSpec(
         "train", "ddpg",
         params: [
-            ParamSpec("epochs", .integer(min: 1), default: .number(96), "DDPG epochs (RLmain.py uses 96)."),
+            ParamSpec("epochs", .setting(.integer(1...TrainConfig.maximumEpochs)), default: .number(96), "DDPG epochs (RLmain.py uses 96)."),
             criticSetting("batch"),
             criticSetting("actor_lr", as: "lr"),
         ],

@@ -44,6 +44,8 @@ extension Workspace {
     ) throws {
         guard var model = actor, let splits else { throw WorkspaceError.failed("no actor: build one with 'actor esmm'") }
         if settings.batchSize > model.capacity && agent == nil {
+            // a batch larger than the data is refused before the larger buffers are allocated
+            try settings.validate(trainRows: splits.train.rowCount)
             model = try model.resized(batchCapacity: settings.batchSize)
             actor = model
         }

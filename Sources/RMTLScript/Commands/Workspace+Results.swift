@@ -226,9 +226,11 @@ extension Workspace {
         say("imported \(document.results.count) result\(document.results.count == 1 ? "" : "s") from \(path)")
     }
 
+    /// Every file the language writes goes through `AtomicFile`: a regular file is replaced
+    /// atomically, a link is written through, a device or FIFO is written in place.
     static func writeAtomically(_ data: Data, to path: String) throws {
-        do { try data.write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
-            throw WorkspaceError.io("write", path: path)
+        do { try AtomicFile.write([[UInt8](data)], to: path) } catch {
+            throw WorkspaceError.rejected(Diagnostic.saveFailed(error), hint: Diagnostic.saveFailedHint(error))
         }
     }
 }

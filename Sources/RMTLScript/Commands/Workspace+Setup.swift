@@ -12,10 +12,14 @@ extension Workspace {
     }
 
     /// `threads N`: worker threads for the models built from now on (OpenBLAS itself runs on one).
+    /// More threads than cores only slows training down (each is a model replica with its own
+    /// gradients), so a count above `Machine.cores` is clamped to it, with a warning.
     public func setThreads(_ count: Int) {
-        threads = count
-        setConfig("threads", String(count))
-        say("threads \(count)")
+        let cores = Machine.cores
+        if count > cores { say("warning: threads \(count) is more than the \(cores) cores of this machine; using \(cores)") }
+        threads = min(count, cores)
+        setConfig("threads", String(threads))
+        say("threads \(threads)")
     }
 
     /// `sleep SECONDS` (hidden): waits, polling `Interrupt.check()` every 10 ms.

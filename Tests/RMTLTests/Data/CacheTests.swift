@@ -141,4 +141,47 @@ import Testing
         #expect(cacheFiles(folder.path + "/cache").count == 3)
         #expect(b.table.rowCount >= a.table.rowCount)
     }
+
+    /// Issue 12: every edit of a source (or `generate` over it) added a cache file and none was
+    /// removed. Only the newest entry of a source is kept, with the tables derived from it; other
+    /// sources in the same cache folder are untouched; the load says what it removed.
+    @Test func onlyTheNewestCacheOfEachSourceIsKept() throws {
+        let folder = TemporaryFolder()
+        defer { folder.cleanup() }
+        let cacheFolder = folder.path + "/cache"
+        let cache = CacheOptions(folder: cacheFolder)
+        let path = writeData(folder)
+        let otherPath = folder.write("other.csv", "user,item,price,click,t\nu1,i1,1,1,1000\nu2,i2,2,0,2000\n")
+        _ = try DataPipeline.loadCSV(path: otherPath, options: options, cache: cache)
+        let first = try DataPipeline.loadCSV(path: path, options: options, cache: cache)
+        #expect(first.cacheRemoved.isEmpty)
+        #expect(cacheFiles(cacheFolder).count == 2)
+        for version in 1...3 {
+            Thread.sleep(forTimeInterval: 0.01)
+            _ = writeData(folder, tag: "v\(version)")
+            let edited = try DataPipeline.loadCSV(path: path, options: options, cache: cache)
+            #expect(cacheFiles(cacheFolder).count == 2, "after edit \(version): \(cacheFiles(cacheFolder))")
+            #expect(edited.cacheRemoved.count == 1)
+            #expect(edited.summary.description.contains("cache: removed 1 older cache file of these sources ("))
+        }
+        // the other source's entry survived and still hits
+        guard case .hit = try DataPipeline.loadCSV(path: otherPath, options: options, cache: cache).cacheStatus else {
+            Issue.record("the other source's cache was removed")
+            return
+        }
+
+        // generate over the same folder, as the quickstart does: the loaded and the sessionized
+        // tables of the old files go, the new ones stay
+        let rr = TemporaryFolder("rr")
+        defer { rr.cleanup() }
+        let rrCache = CacheOptions(folder: rr.path + "/cache")
+        for run in 0..<3 {
+            Thread.sleep(forTimeInterval: 0.01)
+            try SyntheticRetailRocket.write(to: rr.path, events: 2000, seed: UInt64(run))
+            var p = try DataPipeline.loadRetailRocket(directory: rr.path, cache: rrCache)
+            try p.sessionize(gapMilliseconds: DataPipeline.defaultGap)
+            #expect(cacheFiles(rr.path + "/cache").count == 2, "run \(run): \(cacheFiles(rr.path + "/cache"))")
+            #expect(p.cacheRemoved.count == (run == 0 ? 0 : 2))
+        }
+    }
 }
