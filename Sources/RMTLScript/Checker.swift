@@ -245,8 +245,9 @@ public struct Checker {
                 bound.values[name].map(Checker.constantValue) ?? spec.param(name)?.defaultValue
             }) { report(e) }
         }
-        for f in spec.produces { state.flags.insert(f) }
+        // removes first: `load rmtl` drops old splits and provides its own
         state.flags.subtract(spec.removes)
+        state.flags.formUnion(spec.produces)
         spec.effect?(&self, bound)
     }
 

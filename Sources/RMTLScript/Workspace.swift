@@ -178,6 +178,22 @@ public final class Workspace {
         if let i = config.firstIndex(where: { $0.0 == name }) { config[i].1 = value } else { config.append((name, value)) }
     }
 
+    /// Drops the actor and the critics: models built over other data, sessions or encoders no longer
+    /// apply (the commands that call this declare the same in `removes`).
+    func dropModels() {
+        actor = nil
+        actorSettings = nil
+        actorRun = nil
+        isActorTrained = false
+        dropCritics()
+    }
+
+    /// Drops the critics: trained on another actor's outputs, they no longer apply.
+    func dropCritics() {
+        agent = nil
+        isCriticTrained = false
+    }
+
     /// Engine state flags, for checking prompt input against what really exists.
     public var stateFlags: Set<StateFlag> {
         var f: Set<StateFlag> = []

@@ -12,11 +12,14 @@ extension CommandSpec {
         "kuairand", "Folder with the KuaiRand-1K files.", produces: [.data], tasks: nil,
         summary: "Load raw KuaiRand-1K files.")
 
+    /// What new data invalidates: sessions, splits and every model built over them.
+    static let dataDependents: [StateFlag] = [.sessions, .splits, .actor, .trainedActor, .critic, .trainedCritic]
+
     private static func loadFolder(_ format: String, _ help: String, produces: [StateFlag], tasks: [String]?,
                                    summary: String) -> CommandSpec {
         CommandSpec(
             "load", format, params: [ParamSpec("dir", .path, positional: true, required: true, help)],
-            produces: produces, summary: summary, effect: { checker, _ in checker.state.taskNames = tasks }
+            produces: produces, removes: dataDependents, summary: summary, effect: { checker, _ in checker.state.taskNames = tasks }
         ) { a in try a.workspace.load(format: format, path: try a.string("dir")!) }
     }
 
@@ -33,7 +36,7 @@ extension CommandSpec {
             ParamSpec("scale", .choice(["none", "log"]), default: .word("none"),
                       "Numeric columns as read, or sign(x)·log(1 + |x|) for counts and durations."),
         ],
-        produces: [.data], summary: "Load any CSV/TSV table.",
+        produces: [.data], removes: dataDependents, summary: "Load any CSV/TSV table.",
         effect: { checker, b in
             if case .list(let items, _)? = b.values["labels"] {
                 checker.state.taskNames = items.compactMap { if case .pair(let n, _, _) = $0 { return n.text } else { return nil } }

@@ -10,7 +10,7 @@ extension CommandSpec {
             ParamSpec("keep_sessions", .bool, default: .bool(true), "Keep each session in one part."),
             ParamSpec("by", .any, "Split by this column's values (train/val/test or 0/1/2) instead."),
         ],
-        needs: [.data], produces: [.splits], rules: [.sumsToOne(["train", "val", "test"], as: "split")],
+        needs: [.data], produces: [.sessions, .splits], removes: [.actor, .trainedActor, .critic, .trainedCritic], rules: [.sumsToOne(["train", "val", "test"], as: "split")],
         summary: "Split into train/val/test (fractions sum to 1); encoders are fit on train."
     ) { a in
         try a.workspace.split(mode: try a.word("mode")!, train: try a.number("train")!, validation: try a.number("val")!,

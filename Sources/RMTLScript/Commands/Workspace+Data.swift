@@ -29,10 +29,7 @@ extension Workspace {
         }
         data = loaded
         splits = nil
-        actor = nil
-        actorSettings = nil
-        actorRun = nil
-        isActorTrained = false
+        dropModels()
         dataSource = "\(format) \"\(path)\""
         setConfig("data", dataSource!)
         if format == "rmtl" { try split(mode: "preset", train: 0.6, validation: 0.2, test: 0.2, keepSessions: true, byColumn: nil) }
@@ -50,6 +47,7 @@ extension Workspace {
         }
         data = pipeline
         splits = nil
+        dropModels()
         setConfig("sessions", byColumn.map { "by \($0)" } ?? "gap \(Value.formatDuration(gap))")
         say(pipeline.summary.description)
     }
@@ -66,6 +64,7 @@ extension Workspace {
         let parts = try engineStep { try pipeline.split(method) }
         data = pipeline
         splits = parts
+        dropModels()
         setConfig("split", byColumn.map { "by \($0)" } ?? (mode == "preset" ? "preset" : "time \(train) \(validation) \(test)"))
         let rows = [parts.train.rowCount, parts.validation.rowCount, parts.test.rowCount]
         let rowCount = max(rows.reduce(0, +), 1)

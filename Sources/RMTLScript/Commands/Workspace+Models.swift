@@ -23,6 +23,7 @@ extension Workspace {
         actorSettings = ActorSettings(config)
         actorRun = nil
         isActorTrained = false
+        dropCritics()
         setConfig("actor", kind.rawValue)
         say("actor \(kind.displayName): \(actor!.parameterCount) parameters, \(String(format: "%.1f", actor!.flopsPerRow / 1e6)) MFLOP a row")
     }
@@ -33,8 +34,7 @@ extension Workspace {
         try train(phase: "actor", config) { model, splits, rng, onEpoch, onStep in
             try trainer.train(model, train: splits.train, validation: splits.validation, rng: &rng, onEpoch: onEpoch, onStep: onStep)
         }
-        agent = nil          // critics trained on the old actor's outputs no longer apply
-        isCriticTrained = false
+        dropCritics()
     }
 
     /// Runs `run` on the actor, reporting steps as progress and epochs as lines and history.
