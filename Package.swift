@@ -4,7 +4,11 @@ import PackageDescription
 // Release-only speed flags (design.md, build-notes.md §3). unsafeFlags are allowed because this is
 // the root package. There is no `.when(arch:)`, so the CPU check is a compile-time #if on the
 // manifest, which runs on the build host: `native` is right for every build that runs here.
-var releaseFlags: [String] = ["-Ounchecked", "-enforce-exclusivity=unchecked"]
+// RMTL_FUZZ=1 (scripts/fuzz only, own scratch path): keep Swift's runtime checks (-O, not
+// -Ounchecked) so the fuzzer sees out-of-bounds and overflow traps, and add one dynamic library
+// with the engine and the language for the libFuzzer targets in Fuzz/ to link against.
+let fuzzing = Context.environment["RMTL_FUZZ"] == "1"
+var releaseFlags: [String] = fuzzing ? [] : ["-Ounchecked", "-enforce-exclusivity=unchecked"]
 #if arch(x86_64)
 releaseFlags += ["-target-cpu", "native"]
 #endif
@@ -16,7 +20,7 @@ let package = Package(
         .executable(name: "rmtl", targets: ["RMTLCLI"]),
         .library(name: "RMTL", targets: ["RMTL"]),
         .library(name: "RMTLScript", targets: ["RMTLScript"]),
-    ],
+    ] + (fuzzing ? [.library(name: "RMTLFuzzBase", type: .dynamic, targets: ["RMTL", "RMTLScript"])] : []),
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
