@@ -20,7 +20,7 @@ struct Bench: ParsableCommand {
     @Option(help: "Rows per step.") var batch = 2048
     @Option(help: "Timed steps (after 2 warm-up steps); epochs for critic-stage.") var steps = 10
     @Option(help: "critic-stage: replay-buffer transitions (the authors' memory_size).") var buffer = 500_000
-    @Option(help: "Worker threads (default: all cores).") var threads = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Worker threads (default: all cores).") var threads = Machine.cores
     @Flag(help: "Print one JSON object instead of a table.") var json = false
 
     func run() throws {

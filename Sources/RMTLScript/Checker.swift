@@ -208,14 +208,7 @@ public struct Checker {
     func literalWords(_ e: Expr) -> [String]? {
         switch e {
         case .variable(let name, _): return state.wordLists[name]
-        case .list(let items, _):
-            var words: [String] = []
-            for item in items {
-                guard case .word(let w, _) = item, w != "true", w != "false" else { return nil }
-                words.append(w)
-            }
-            return words
-        default: return nil
+        default: return Checker.constantValue(e).flatMap(Session.words)
         }
     }
 

@@ -93,9 +93,9 @@ public struct Diagnostic: Sendable {
             return text
         case .configurationRejected(let argument, let problem, _):
             return "invalid '\(argument)': \(problem.text)"
-        case .resourceExceeded(let argument, let resource, let what, let needed, let available, _):
-            return "'\(argument)' is too large: \(what) would need \(ByteCount.format(needed)) of \(resource); "
-                + "this machine has \(ByteCount.format(available))\(resource == "disk" ? " free there" : " available")"
+        case .resourceExceeded(let argument, let e, _):
+            return "'\(argument)' is too large: \(e.what) would need \(ByteCount.format(e.needed)) of \(e.resource.rawValue); "
+                + "this machine has \(ByteCount.format(e.available))\(e.resource == .disk ? " free there" : " available")"
         case .assertionFailed(let expression, _, _):
             return "assertion failed: \(expression)"
         case .interrupted:
@@ -112,8 +112,8 @@ public struct Diagnostic: Sendable {
             return hint
         case .configurationRejected(_, let problem, _):
             return problem.hint
-        case .resourceExceeded(let argument, let resource, _, _, _, _):
-            return resource == "disk"
+        case .resourceExceeded(let argument, let e, _):
+            return e.resource == .disk
                 ? "lower '\(argument)' or write to a folder on a disk with more free space"
                 : "lower '\(argument)' (the estimate counts what the command would allocate before it starts)"
         case .unknownName(let name, let kind, let candidates, _, _):

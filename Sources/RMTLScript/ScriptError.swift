@@ -61,7 +61,7 @@ public enum ScriptError: Error, Equatable, Sendable {
     case engineFailed(String, hint: String?, at: SourceRange)
     /// The engine estimated that `argument` would need more memory or disk than the machine has
     /// (`ResourceError`): what for, the bytes needed and available.
-    case resourceExceeded(argument: String, resource: String, what: String, needed: Double, available: Int64, at: SourceRange)
+    case resourceExceeded(argument: String, ResourceError, at: SourceRange)
     case assertionFailed(expression: String, sides: [AssertionSide], at: SourceRange)
     case interrupted(at: SourceRange)
     case io(String, path: String, at: SourceRange)
@@ -77,7 +77,7 @@ public enum ScriptError: Error, Equatable, Sendable {
             .wrongType(_, _, _, let r), .missingArgument(_, _, let r), .tooManyArguments(_, let r),
             .duplicateArgument(_, let r), .valueOutOfRange(_, _, _, let r), .missingState(_, _, let r),
             .invalidUse(_, let r), .badNamePart(_, _, let r), .commandUnavailable(_, let r), .runtime(_, let r), .engineFailed(_, _, let r),
-            .configurationRejected(_, _, let r), .resourceExceeded(_, _, _, _, _, let r),
+            .configurationRejected(_, _, let r), .resourceExceeded(_, _, let r),
             .assertionFailed(_, _, let r), .interrupted(let r), .io(_, _, let r):
             return r
         }

@@ -483,8 +483,7 @@ public final class Session {
             throw ScriptError.configurationRejected(argument: name, e.problem, at: at)
         } catch let e as ResourceError {
             let (name, at) = Session.argument(setting: e.parameter, of: bound)
-            throw ScriptError.resourceExceeded(argument: name, resource: e.resource.rawValue, what: e.what,
-                                               needed: e.needed, available: e.available, at: at)
+            throw ScriptError.resourceExceeded(argument: name, e, at: at)
         } catch is Interrupt.Interrupted {
             throw ScriptError.interrupted(at: c.range)
         } catch let e as ScriptError {

@@ -89,7 +89,7 @@ public struct EpochRecord: Sendable, Equatable, Codable {
 public final class Workspace {
     // MARK: state
     public var seed: UInt64 = 2022
-    public var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    public var threads: Int = Machine.cores
     /// The loaded data: raw table, sessions and (after `split`) encoders; nil before `load`.
     public var data: DataPipeline?
     public var splits: DatasetSplits? { didSet { fingerprintCache = nil } }

@@ -54,28 +54,4 @@ extension RMTLSettings: Configurable {
         for (key, value) in pairs where key != "mode" { try s.set(key, to: value) }
         return s
     }
-
-    /// The same from text (`gamma=0.9`), for programs that read settings from files or flags.
-    public static func parse(_ pairs: [(key: String, value: String)]) throws(SettingError) -> RMTLSettings {
-        var typed: [(key: String, value: SettingValue)] = []
-        for (key, text) in pairs {
-            guard let setting = setting(key) else { throw .unknownKey(key, known: settingKeys) }
-            typed.append((key, setting.domain.parse(text)))
-        }
-        return try parse(typed)
-    }
-}
-
-extension SettingDomain {
-    /// The value `text` stands for in this domain (checked later by `admit`).
-    public func parse(_ text: String) -> SettingValue {
-        switch self {
-        case .integer, .real: return Double(text).map(SettingValue.real) ?? .choice(text)
-        case .flag, .choice: return .choice(text)
-        case .integerList:
-            let parts = text.trimmingPrefix("[").split(separator: ",").map { $0.filter { $0 != "]" && $0 != " " } }
-            let numbers = parts.compactMap { Int($0) }
-            return numbers.count == parts.count ? .integerList(numbers) : .choice(text)
-        }
-    }
 }

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
+import Foundation
 
 /// What this machine has: memory and cores, read once per question (never cached, since other
 /// processes come and go).
@@ -11,7 +7,7 @@ public enum Machine {
     /// physical memory where that file is missing. `RMTL_MEMORY_LIMIT` (bytes) lowers it, for tests.
     public static var availableMemory: Int64 {
         var bytes = physicalMemory
-        if let text = try? readSmallFile("/proc/meminfo"),
+        if let text = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8),
            let line = text.split(separator: "\n").first(where: { $0.hasPrefix("MemAvailable:") }),
            let kib = line.split(separator: " ").dropFirst().first.flatMap({ Int64($0) }) {
             bytes = kib * 1024
@@ -34,32 +30,14 @@ public enum Machine {
         while true {
             var s = statvfs()
             if statvfs(current, &s) == 0 { return Int64(s.f_bavail) * Int64(s.f_frsize) }
-            guard let slash = current.lastIndex(of: "/") else {
-                return current == "." ? Int64.max : freeDisk(near: ".")
-            }
+            if current == "/" || current == "." { return Int64.max }
+            guard let slash = current.lastIndex(of: "/") else { current = "."; continue }
             current = slash == current.startIndex ? "/" : String(current[..<slash])
-            if current == "/" {
-                var root = statvfs()
-                return statvfs("/", &root) == 0 ? Int64(root.f_bavail) * Int64(root.f_frsize) : Int64.max
-            }
         }
     }
 
     /// Cores this process may run on.
     public static var cores: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
-
-    private static func readSmallFile(_ path: String) throws -> String {
-        guard let f = fopen(path, "r") else { throw SystemError(errno) }
-        defer { fclose(f) }
-        var out: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = fread(&buffer, 1, buffer.count, f)
-            if n <= 0 { break }
-            out += buffer[..<n]
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
 }
 
 /// A byte count as people read it: "512 B", "21.9 MiB", "30.5 PiB" (binary units, 3 significant digits).

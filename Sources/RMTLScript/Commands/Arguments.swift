@@ -37,8 +37,8 @@ struct Arguments {
     }
 
     /// Every given argument among `names` as (setting key, value) pairs, in declaration order.
-    func givenSettings(_ names: [String], key: (String) -> String = { $0 }) throws -> [(key: String, value: SettingValue)] {
-        try names.filter(has).map { (key($0), try setting($0)!) }
+    func givenSettings(_ names: [String]) throws -> [(key: String, value: SettingValue)] {
+        try names.filter(has).map { ($0, try setting($0)!) }
     }
 
     func number(_ name: String) throws -> Double? {

@@ -100,11 +100,11 @@ public struct ParamSpec: Sendable {
     /// `defaults` gives the default value; without it the argument is unset unless given, and
     /// `note` says what is used instead.
     static func setting<C: Configurable>(_ key: String, of _: C.Type, as name: String? = nil, defaults: C? = nil,
-                                         note: String? = nil, help: String? = nil) -> ParamSpec {
+                                         note: String? = nil) -> ParamSpec {
         // every key asked for is declared by C (a programming error otherwise, caught by the help test)
         let s = C.setting(key)!
         var p = ParamSpec(name ?? key, .setting(s.domain), default: defaults.map { Value(s.value(in: $0)) },
-                          help ?? s.meaning)
+                          s.meaning)
         p.defaultNote = note
         p.unit = s.unit
         p.settingKey = key

@@ -54,10 +54,6 @@ extension Workspace {
 
     /// `split time TRAIN VAL TEST keep_sessions=`, `split by=COLUMN` or `split preset`.
     public func split(mode: String, train: Double, validation: Double, test: Double, keepSessions: Bool, byColumn: String? = nil) throws {
-        let total = train + validation + test
-        guard abs(total - 1) < 1e-9 else {
-            throw WorkspaceError.failed("split fractions must sum to 1, found \(Value.format(total))")
-        }
         guard var pipeline = data else { throw WorkspaceError.failed("no dataset is loaded") }
         let method: SplitMethod = byColumn.map { .column($0) }
             ?? (mode == "preset" ? .preset : .time(train: train, validation: validation, test: test, wholeSessions: keepSessions))

@@ -121,7 +121,7 @@ extension Workspace {
         let agent = try updateCritic([epochs.map { ("epochs", .integer($0)) }, batchSize.map { ("batch", .integer($0)) }].compactMap { $0 })
         let run = beginTrainingRun(changesActor: false)
         try engineStep {
-            _ = try agent.trainCritic(epochs: agent.settings.criticEpochs, rng: &rng) { [self] r in
+            _ = try agent.trainCritic(rng: &rng) { [self] r in
                 let alive = r.aliveFractions.map { String(format: "%.0f%%", 100 * $0) }.joined(separator: " ")
                 say("critic epoch \(r.epoch)  TD loss \(String(format: "%.5f", r.tdLoss))  mean Q \(String(format: "%.4f", r.meanQ))  alive \(alive)")
                 for w in r.warnings { say("warning: \(w)") }
@@ -136,7 +136,7 @@ extension Workspace {
     public func trainRMTL(lambda: Double?, _ config: TrainConfig) throws {
         let agent = try updateCritic(lambda.map { [("lambda", .real($0))] } ?? [])
         try train(phase: "rmtl", config) { _, splits, rng, onEpoch, onStep in
-            try agent.fineTune(train: splits.train, validation: splits.validation, config: config, lambda: agent.settings.lambda,
+            try agent.fineTune(train: splits.train, validation: splits.validation, config: config,
                                rng: &rng, onEpoch: onEpoch, onStep: onStep)
         }
     }
@@ -144,8 +144,8 @@ extension Workspace {
     /// `train ddpg …`: the D-PLE baseline, the actor updated by −mean Σ_k Q_k(s, π_k(s)); `batch`
     /// and `lr` are the critic's `batch` and `actor_lr` settings.
     public func trainDDPG(epochs: Int, batchSize: Int?, learningRate: Double?) throws {
-        let agent = try updateCritic([batchSize.map { ("batch", .integer($0)) }, learningRate.map { ("actor_lr", .real($0)) }].compactMap { $0 })
         guard let splits else { throw WorkspaceError.failed("no critic: build one with 'critic' and train it") }
+        let agent = try updateCritic([batchSize.map { ("batch", .integer($0)) }, learningRate.map { ("actor_lr", .real($0)) }].compactMap { $0 })
         let run = beginTrainingRun(changesActor: true)
         try engineStep {
             _ = try agent.trainDDPG(validation: splits.validation, epochs: epochs, rng: &rng) { [self] r in

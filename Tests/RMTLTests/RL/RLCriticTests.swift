@@ -161,16 +161,16 @@ import RMTL
 
 @Suite("RL settings") struct RLSettingsTests {
     @Test func parseStartsFromTheModeThenAppliesEachKey() throws {
-        let s = try RMTLSettings.parse([("gamma", "0.5"), ("mode", "paper"), ("td", "min"), ("keep", "best")])
+        let s = try RMTLSettings.parse([("gamma", .real(0.5)), ("mode", .choice("paper")), ("td", .choice("min")), ("keep", .choice("best"))])
         #expect(s.mode == .paper && s.criticStructure == .shared && s.warmupPolicy == .actor)
         #expect(s.gamma == 0.5 && s.tdTarget == .minimum && s.keepBest)
         #expect(RMTLSettings(mode: .code).description.contains("td=min(target, online) critic"))
         #expect(throws: SettingError.unknownChoice(key: "critic", value: "twin", allowed: ["independent", "shared"])) {
-            try RMTLSettings.parse([("critic", "twin")])
+            try RMTLSettings.parse([("critic", .choice("twin"))])
         }
-        #expect(throws: SettingError.unknownKey("gama", known: RMTLSettings.settingKeys)) { try RMTLSettings.parse([("gama", "0.9")]) }
+        #expect(throws: SettingError.unknownKey("gama", known: RMTLSettings.settingKeys)) { try RMTLSettings.parse([("gama", .real(0.9))]) }
         #expect(throws: SettingError.outOfRange(key: "gamma", value: .real(1.5), domain: .real(.closed(0, 1)))) {
-            try RMTLSettings.parse([("gamma", "1.5")])
+            try RMTLSettings.parse([("gamma", .real(1.5))])
         }
     }
 }
