@@ -6,28 +6,13 @@ import RMTL
 
 let cacheKey = "rmtl fuzz key"
 
-/// DataCache.checksum (internal there), repeated.
-func cacheChecksum(_ bytes: [UInt8]) -> UInt64 {
-    var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(bytes.count)
-    let words = bytes.count / 8
-    bytes.withUnsafeBytes { raw in
-        for i in 0..<words {
-            let w = raw.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self)
-            h = (h ^ w) &* 0xFF51_AFD7_ED55_8CCD
-            h ^= h >> 32
-        }
-    }
-    for i in (words * 8)..<bytes.count { h = (h ^ UInt64(bytes[i])) &* 0xC4CE_B9FE_1A85_EC53 }
-    return h ^ (h >> 29)
-}
-
 func le<T: FixedWidthInteger>(_ v: T) -> [UInt8] { withUnsafeBytes(of: v.littleEndian) { Array($0) } }
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzDataCache(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let payload = bytes(data, size)
     var file = Array("RMTLDATA".utf8) + le(UInt32(1)) + le(UInt32(cacheKey.utf8.count)) + Array(cacheKey.utf8)
-    file += le(UInt64(payload.count)) + payload + le(cacheChecksum(payload))
+    file += le(UInt64(payload.count)) + payload + le(DataCache.checksum(payload))
     let path = fuzzDirectory + "/input.rmtlcache"
     writeFile(path, file)
     _ = try? DataCache.load(path: path, key: cacheKey)

@@ -213,7 +213,7 @@ public enum DataCache {
         return h ^ (h >> 29)
     }
 
-    static func checksum(_ bytes: [UInt8]) -> UInt64 { bytes.withUnsafeBytes { checksum($0) } }
+    public static func checksum(_ bytes: [UInt8]) -> UInt64 { bytes.withUnsafeBytes { checksum($0) } }
 
     static func hex(_ v: UInt64) -> String {
         let s = String(v, radix: 16)

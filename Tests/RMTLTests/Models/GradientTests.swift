@@ -91,11 +91,7 @@ func expectInjectedErrorsCaught(_ fd: FiniteDifferences, _ what: String) {
 /// Sizes where the units are alive: 32 rows hit every id of the 3 fields, and wider layers than
 /// the old 7-row tiny models (where whole towers, gates and experts were dead).
 func aliveConfig(_ kind: ModelKind, tasks: Int = 2) -> ModelConfig {
-    var c = testConfig(kind, cardinalities: [5, 4, 3], tasks: tasks, embed: 4, bottom: [8, 6], tower: [6, 4], experts: 4)
-    c.experts = 3
-    c.dropout = 0
-    c.freezesPaddingRow = false      // the frozen row has a loss derivative but no gradient by design
-    return c
+    tinyConfig(kind, tasks: tasks, tower: [6, 4])
 }
 
 @Suite("Finite-difference gradients") struct GradientTests {

@@ -255,8 +255,8 @@ func testConfig(
 }
 
 /// A tiny configuration of `kind` for gradient checks: 3 fields, embed 4, small MLPs, no dropout.
-func tinyConfig(_ kind: ModelKind, tasks: Int = 2) -> ModelConfig {
-    var c = testConfig(kind, cardinalities: [5, 4, 3], tasks: tasks, embed: 4, bottom: [8, 6], tower: [5, 3], experts: 4)
+func tinyConfig(_ kind: ModelKind, tasks: Int = 2, tower: [Int] = [5, 3]) -> ModelConfig {
+    var c = testConfig(kind, cardinalities: [5, 4, 3], tasks: tasks, embed: 4, bottom: [8, 6], tower: tower, experts: 4)
     c.experts = 3
     c.dropout = 0
     c.freezesPaddingRow = false      // the frozen row has a loss derivative but no gradient by design
