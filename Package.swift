@@ -30,6 +30,9 @@ let package = Package(
         // C libraries, installed by scripts/setup (apt-get).
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CReadline", providers: [.apt(["libreadline-dev"])]),
+        // Headers in /usr/include, so no pkgConfig (libzmq's .pc adds -isystem flags SwiftPM refuses).
+        .systemLibrary(name: "CZMQ", providers: [.apt(["libzmq3-dev"])]),
+        .systemLibrary(name: "CLibcrypto", providers: [.apt(["libssl-dev"])]),
 
         // The engine: data, layers, models, training, RL, metrics.
         .target(
@@ -43,11 +46,16 @@ let package = Package(
             name: "RMTLScript",
             dependencies: ["RMTL", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: speed),
+        // The Jupyter kernel (ZeroMQ, HMAC-SHA256 from OpenSSL) and .ipynb notebooks.
+        .target(
+            name: "RMTLKernel",
+            dependencies: ["RMTL", "RMTLScript", "CZMQ", "CLibcrypto"],
+            swiftSettings: speed),
         // The `rmtl` executable: command line and the readline prompt.
         .executableTarget(
             name: "RMTLCLI",
             dependencies: [
-                "RMTL", "RMTLScript", "CReadline",
+                "RMTL", "RMTLScript", "RMTLKernel", "CReadline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: speed),
@@ -55,6 +63,7 @@ let package = Package(
         .testTarget(name: "RMTLTests", dependencies: ["RMTL"], resources: [.copy("Fixtures")], swiftSettings: speed),
         .testTarget(
             name: "RMTLScriptTests", dependencies: ["RMTLScript", "RMTL"], exclude: ["Scripts"], swiftSettings: speed),
+        .testTarget(name: "RMTLKernelTests", dependencies: ["RMTLKernel", "RMTLScript"], swiftSettings: speed),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -17,13 +17,7 @@ enum Prompt {
             progress: ProgressReporter(isTerminal: stdoutIsTerminal, write: printRaw),
             write: printLine, writeError: printDiagnostic)
         registry.attach(to: session)
-        // The session is one run, begun by its first entry that runs; its script is the entries run.
-        session.willExecute = { file in
-            guard let recorder = session.workspace.recorder else { return }
-            recorder.begin(RunRegistry.RunStart(kind: "prompt", scriptPath: nil, scriptText: "",
-                                                commandLine: ["rmtl"] + CommandLine.arguments.dropFirst()))
-            recorder.appendScript(String(decoding: file.bytes, as: UTF8.self))
-        }
+        recordEntries(of: session, kind: "prompt")
         defer {
             session.workspace.recorder?.finish(status: worst == 0 ? "finished" : worst == 130 ? "interrupted" : "failed",
                                                error: worst == 0 || worst == 130 ? nil : "exit status \(worst)")

@@ -10,7 +10,7 @@ struct RMTLCommand: ParsableCommand {
         abstract: "Multi-task recommendation with reinforcement learning (RMTL, WWW 2023), in Swift.",
         discussion: "With no subcommand, rmtl opens the prompt (or runs standard input as a script when it is not a terminal).",
         version: rmtlVersion,
-        subcommands: [Run.self, Check.self, Bench.self, Runs.self])
+        subcommands: [Run.self, Check.self, Bench.self, Runs.self, KernelCommand.self, NotebookCommand.self])
 
     @OptionGroup var registryOptions: RegistryOptions
 

@@ -34,6 +34,17 @@ struct RegistryOptions: ParsableArguments {
     }
 }
 
+/// Records an interactive session (the prompt, a kernel, a notebook run) as one run, begun by its
+/// first entry that runs; its script is the entries run, in order.
+func recordEntries(of session: Session, kind: String) {
+    session.willExecute = { [unowned session] file in
+        guard let recorder = session.workspace.recorder else { return }
+        recorder.begin(RunRegistry.RunStart(kind: kind, scriptPath: nil, scriptText: "",
+                                            commandLine: ["rmtl"] + CommandLine.arguments.dropFirst()))
+        recorder.appendScript(String(decoding: file.bytes, as: UTF8.self))
+    }
+}
+
 struct Runs: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List past runs from the run registry, newest first (as the `runs` command does).")

@@ -9,7 +9,8 @@ struct Run: ParsableCommand {
         discussion: "Exit codes: 0 success, 65 errors found before running, 70 a command or assert failed, "
             + "74 a file could not be read or written, 130 interrupted.")
 
-    @Argument(help: "The .rmtl script.", completion: .file(extensions: ["rmtl"]))
+    @Argument(help: "The .rmtl script, or a Jupyter notebook (.ipynb) whose code cells run in order.",
+              completion: .file(extensions: ["rmtl", "ipynb"]))
     var file: String
 
     @Option(name: .customLong("set"), parsing: .singleValue,
@@ -35,11 +36,12 @@ struct Run: ParsableCommand {
     }
 
     func run() throws {
-        let source = try readScript(file)
+        let (sources, prose) = try readProgram(file)
         InterruptHandler.install()
         let session = Session(progress: ProgressReporter(isTerminal: isatty(STDOUT_FILENO) != 0,
                                                  write: printRaw),
                               write: printLine, writeError: printDiagnostic)
+        session.prose = prose
         for a in assignments {
             let eq = a.firstIndex(of: "=")!  // validate() checked it is there
             if let e = session.pin(String(a[..<eq]), text: String(a[a.index(after: eq)...])) {
@@ -53,9 +55,9 @@ struct Run: ParsableCommand {
             return (String(a[..<eq]), String(a[a.index(after: eq)...]))
         }, uniquingKeysWith: { $1 })
         session.workspace.recorder?.begin(RunRegistry.RunStart(
-            kind: "run", scriptPath: file, scriptText: String(decoding: source.bytes, as: UTF8.self),
+            kind: "run", scriptPath: file, scriptText: sources.map { String(decoding: $0.bytes, as: UTF8.self) }.joined(separator: "\n"),
             commandLine: ["rmtl"] + CommandLine.arguments.dropFirst(), settings: settings))
-        var outcome = session.run(file: source, mode: .run)
+        var outcome = session.run(files: sources, mode: .run)
         defer {
             let (status, error) = Session.registryStatus(outcome)
             session.workspace.recorder?.finish(status: status, error: error)

@@ -10,6 +10,10 @@ public final class ProgressReporter {
     private var lastDraw: Double = -Double.infinity
     private var drawn = false
     private let started = Date()
+    /// Set by a notebook: receives the updates instead of `write`, at most every `plainInterval`
+    /// seconds (`kept` false: shown in place) and every forced line (`kept` true: epoch ends,
+    /// kept); `finish` sends nil.
+    public var live: ((_ text: String?, _ kept: Bool) -> Void)?
 
     public init(isTerminal: Bool, plainInterval: Double = 10, write: @escaping (String) -> Void) {
         self.isTerminal = isTerminal
@@ -51,7 +55,12 @@ public final class ProgressReporter {
     /// (plain). `force` prints a plain line regardless (epoch ends).
     public func update(_ text: String, force: Bool = false) {
         let now = Date().timeIntervalSince(started)
-        if isTerminal {
+        if let live {
+            if force || now - lastPlain >= plainInterval {
+                lastPlain = now
+                live(text, force)
+            }
+        } else if isTerminal {
             if !force, now - lastDraw < 0.05 { return }
             lastDraw = now
             write("\r\u{1B}[K" + text)
@@ -64,6 +73,7 @@ public final class ProgressReporter {
 
     /// Ends the line on a terminal so later output starts on a fresh line.
     public func finish() {
+        if let live { return live(nil, false) }
         if isTerminal, drawn {
             write("\r\u{1B}[K")
             drawn = false

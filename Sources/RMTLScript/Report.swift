@@ -4,7 +4,7 @@ import Foundation
 /// command, its output, tables as HTML tables, charts as inline SVG. No scripts, no external files.
 extension Session {
     public func writeReport(to path: String) throws {
-        let html = Session.renderReport(transcript, workspace: workspace)
+        let html = Session.renderReport(transcript, prose: prose, workspace: workspace)
         try Workspace.writeAtomically(Data(html.utf8), to: path)
         workspace.recorder?.artifactWritten(kind: "report", path: path)
         write("wrote report to \(path) (\(transcript.count) entries)")
@@ -15,7 +15,7 @@ extension Session {
             .replacingOccurrences(of: ">", with: "&gt;")
     }
 
-    public static func renderReport(_ entries: [Entry], workspace w: Workspace) -> String {
+    public static func renderReport(_ entries: [Entry], prose: [ReportProse] = [], workspace w: Workspace) -> String {
         var h = """
         <!DOCTYPE html>
         <html lang="en"><head><meta charset="utf-8">
@@ -28,6 +28,8 @@ extension Session {
         pre.src{background:#f4f4f4;padding:.4em .6em;border-radius:4px}
         pre.err{color:#a00}
         .where{color:#888;font-size:.8em}
+        .prose{margin:1.6em 0 .4em}
+        .prose code{background:#f4f4f4;padding:0 .2em;border-radius:3px}
         table{border-collapse:collapse;margin:.4em 0;font-variant-numeric:tabular-nums}
         th,td{border-bottom:1px solid #ddd;padding:.2em .7em;text-align:left}
         td.num{text-align:right}
@@ -38,7 +40,10 @@ extension Session {
         h += "<p>rmtl \(escape(rmtlVersion)) · seed \(w.seed) · threads \(w.threads)"
         if let fp = w.dataFingerprint { h += " · data \(escape(fp))" }
         h += "</p>\n"
+        var pending = prose[...]
+        func emitProse(_ p: ReportProse) { h += "<div class=\"prose\">\(Markdown.html(p.markdown))</div>\n" }
         for e in entries {
+            while let p = pending.first, p.file == e.file, p.line <= e.line { emitProse(p); pending.removeFirst() }
             h += "<div class=\"cell\(e.error == nil ? "" : " failed")\">"
             h += "<div class=\"where\">\(escape(e.file)):\(e.line)</div>"
             h += "<pre class=\"src\">\(escape(e.source))</pre>\n"
@@ -52,13 +57,7 @@ extension Session {
                 case .text(let s): text.append(s)
                 case .table(let t):
                     flush()
-                    h += "<table><tr>" + t.header.map { "<th>\(escape($0))</th>" }.joined() + "</tr>"
-                    for row in t.rows {
-                        h += "<tr>" + row.enumerated().map { i, c in
-                            "<td\(t.rightAligned.contains(i) ? " class=\"num\"" : "")>\(escape(c))</td>"
-                        }.joined() + "</tr>"
-                    }
-                    h += "</table>\n"
+                    h += t.html() + "\n"
                 case .chart(_, let svg):
                     flush()
                     h += "<figure>\(svg)</figure>\n"
@@ -68,7 +67,34 @@ extension Session {
             if let err = e.error { h += "<pre class=\"err\">\(escape(err))</pre>\n" }
             h += "</div>\n"
         }
+        pending.forEach(emitProse)
         h += "</body></html>\n"
         return h
+    }
+}
+
+/// A Markdown cell shown in a report before the first entry of `file` at or after `line`
+/// (notebook cells: line 0 of the next code cell); prose with no such entry closes the report.
+public struct ReportProse: Sendable, Equatable {
+    public var file: String
+    public var line: Int
+    public var markdown: String
+    public init(file: String, line: Int, markdown: String) {
+        self.file = file
+        self.line = line
+        self.markdown = markdown
+    }
+}
+
+extension Table {
+    /// `<table>` with a header row; number columns get class `num` (right-aligned by the page).
+    public func html() -> String {
+        var h = "<table><tr>" + header.map { "<th>\(Session.escape($0))</th>" }.joined() + "</tr>"
+        for row in rows {
+            h += "<tr>" + row.enumerated().map { i, c in
+                "<td\(rightAligned.contains(i) ? " class=\"num\" style=\"text-align:right\"" : "")>\(Session.escape(c))</td>"
+            }.joined() + "</tr>"
+        }
+        return h + "</table>"
     }
 }

@@ -54,6 +54,11 @@ public final class Session {
     public var write: (String) -> Void
     /// Prints a diagnostic.
     public var writeError: (String) -> Void
+    /// Shows one piece of command output. Unset (the prompt, `rmtl run`): its text goes to
+    /// `write` and charts only to reports; the Jupyter kernel shows tables as HTML and charts as SVG.
+    public var display: ((OutputItem) -> Void)?
+    /// Markdown cells of the script or notebook, shown as prose in the report.
+    public var prose: [ReportProse] = []
     /// Called with the input of each `run` that passed checking, just before it executes (the
     /// prompt records its entries into the run registry here).
     public var willExecute: ((SourceFile) -> Void)?
@@ -73,6 +78,7 @@ public final class Session {
 
     private func emitted(_ item: OutputItem) {
         if recording { currentOutput.append(item) }
+        if let display { return display(item) }
         switch item {
         case .chart: break  // charts go to the report and to files, not the terminal
         default: write(item.plainText)
@@ -159,9 +165,20 @@ public final class Session {
 
     @discardableResult
     public func run(file: SourceFile, mode: Mode) -> Outcome {
-        let (statements, loadErrors) = loader.load(file)
+        run(files: [file], mode: mode)
+    }
+
+    /// Runs sources as one script, in order: a notebook's code cells, each named for its cell.
+    @discardableResult
+    public func run(files: [SourceFile], mode: Mode) -> Outcome {
+        var statements: [Statement] = [], loadErrors: [ScriptError] = []
+        for file in files {
+            let (s, e) = loader.load(file)
+            statements += s
+            loadErrors += e
+        }
         if mode == .prompt, let incomplete = loadErrors.first(where: \.isIncompleteInput),
-           incomplete.range.file === file {
+           files.contains(where: { $0 === incomplete.range.file }) {
             return Outcome(status: .incomplete, errors: [incomplete])
         }
         // After syntax errors the checker still runs (so one pass reports everything), but leniently:
@@ -172,7 +189,7 @@ public final class Session {
         let all = loadErrors + checker.errors
         if !all.isEmpty { return report(Session.ordered(all), .staticErrors) }
         if mode == .check { return Outcome(status: .ok, errors: []) }
-        willExecute?(file)
+        for file in files { willExecute?(file) }
         return execute(statements)
     }
 

@@ -1,0 +1,180 @@
+"""The rmtl Jupyter kernel under a stock jupyter_client: the protocol test kit's checks, then
+state across cells, errors that lose nothing, interrupting a long `train`, and a message with a bad
+signature that must not run. Run by scripts/test-kernel with JUPYTER_PATH naming a temporary
+kernelspec install and the working directory a temporary folder."""
+import os
+import time
+import unittest
+
+import jupyter_kernel_test
+from jupyter_client.manager import start_new_kernel
+from jupyter_client.session import Session
+
+TIMEOUT = 60
+
+
+class RMTLKernelTests(jupyter_kernel_test.KernelTests):
+    kernel_name = "rmtl"
+    language_name = "rmtl"
+    file_extension = ".rmtl"
+
+    code_hello_world = 'seed 7\nshow config'  # prints; but hello_world needs the exact text:
+    code_generate_error = "traon actor"
+
+    completion_samples = [
+        {"text": "sessio", "matches": {"sessionize"}},
+        {"text": "see", "matches": {"seed"}},
+        {"text": "actor es", "matches": {"esmm"}},
+        {"text": "split ti", "matches": {"time"}},
+    ]
+    complete_code_samples = ["seed 1", "for m in [esmm, mmoe] {\n  actor $m\n}", "let x = 2"]
+    incomplete_code_samples = ["for m in [esmm, mmoe] {", "for m in [esmm] {\n  actor $m", "let x = [1,"]
+    invalid_code_samples = ["seed 1 }"]
+
+    code_inspect_sample = "help train"
+
+    code_display_data = [
+        {"code": "record result as shown ctr=[0.7, 0.4, 0.39]\nshow results", "mime": "text/html"},
+    ]
+
+    supported_history_operations = ("tail", "range", "search")
+    code_history_pattern = "seed*"
+
+    # hello world: rmtl has no print; `help seed` prints a fixed text instead
+    code_hello_world = None
+
+    def test_rmtl_stdout(self):
+        reply, output_msgs = self.execute_helper(code="help seed")
+        self.assertEqual(reply["content"]["status"], "ok")
+        streams = [m for m in output_msgs if m["msg_type"] == "stream"]
+        self.assertTrue(streams)
+        self.assertEqual(streams[0]["content"]["name"], "stdout")
+        self.assertIn("seed", "".join(m["content"]["text"] for m in streams))
+
+    def test_rmtl_error_is_positioned_and_keeps_state(self):
+        self.execute_helper(code="let kept = 42")
+        reply, output_msgs = self.execute_helper(code="seed 1\ntraon actor")
+        self.assertEqual(reply["content"]["status"], "error")
+        errors = [m for m in output_msgs if m["msg_type"] == "error"]
+        self.assertEqual(len(errors), 1)
+        text = "\n".join(errors[0]["content"]["traceback"])
+        count = reply["content"]["execution_count"]
+        self.assertIn(f"cell[{count}]:2:1: error: unknown command 'traon'", text)
+        self.assertIn("^", text)
+        self.assertIn("did you mean 'train'", text)
+        # the variable defined before the failing cell is still there
+        reply, _ = self.execute_helper(code="assert $kept == 42")
+        self.assertEqual(reply["content"]["status"], "ok")
+
+    def test_rmtl_inspect_help_train(self):
+        self.flush_channels()
+        msg_id = self.kc.inspect("help train", 10)
+        reply = self.get_non_kernel_info_reply(timeout=TIMEOUT)
+        self.assertEqual(reply["content"]["status"], "ok")
+        self.assertTrue(reply["content"]["found"])
+        self.assertIn("train actor", reply["content"]["data"]["text/plain"])
+
+    def test_rmtl_complete_code_points(self):
+        # "é" is one code point and two UTF-8 bytes: cursor positions count code points
+        self.flush_channels()
+        code = 'let é = 1\nsessio'
+        self.kc.complete(code, len(code))
+        reply = self.get_non_kernel_info_reply(timeout=TIMEOUT)
+        self.assertEqual(reply["content"]["matches"], ["sessionize"])
+        self.assertEqual(reply["content"]["cursor_start"], len(code) - len("sessio"))
+        self.assertEqual(reply["content"]["cursor_end"], len(code))
+
+    def test_rmtl_is_complete_indent(self):
+        self.flush_channels()
+        self.kc.is_complete("for m in [esmm] {")
+        reply = self.get_non_kernel_info_reply(timeout=TIMEOUT)
+        self.assertEqual(reply["content"]["status"], "incomplete")
+        self.assertEqual(reply["content"]["indent"], "    ")
+
+
+def run_cell(kc, code, timeout=TIMEOUT):
+    """Executes `code`; returns the reply content and the iopub messages of that request."""
+    msg_id = kc.execute(code)
+    outputs = []
+    while True:
+        msg = kc.get_iopub_msg(timeout=timeout)
+        if msg["parent_header"].get("msg_id") != msg_id:
+            continue
+        outputs.append(msg)
+        if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+            break
+    reply = kc.get_shell_msg(timeout=timeout)
+    assert reply["parent_header"]["msg_id"] == msg_id
+    return reply["content"], outputs
+
+
+class RMTLKernelBehaviour(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.km, cls.kc = start_new_kernel(kernel_name="rmtl", startup_timeout=TIMEOUT)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.kc.stop_channels()
+        cls.km.shutdown_kernel(now=False)
+
+    def test_interrupt_long_train_keeps_state(self):
+        data = os.path.abspath("interrupt-data")
+        reply, _ = run_cell(self.kc, f'''seed 3
+generate retailrocket "{data}" events=20k seed=7
+load retailrocket "{data}"
+sessionize gap=30m
+split time 0.6 0.2 0.2
+actor esmm embed=8 bottom=[16] tower=[8]
+train actor epochs=2 batch=256 patience=2
+eval test as before''', timeout=300)
+        self.assertEqual(reply["status"], "ok", reply)
+        msg_id = self.kc.execute("train actor epochs=100000 batch=256 patience=100000")
+        # wait until the cell is running, then interrupt as JupyterLab's stop button does
+        while True:
+            msg = self.kc.get_iopub_msg(timeout=TIMEOUT)
+            if msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "status" \
+                    and msg["content"]["execution_state"] == "busy":
+                break
+        time.sleep(2)
+        started = time.monotonic()
+        self.km.interrupt_kernel()
+        reply = self.kc.get_shell_msg(timeout=30)
+        self.assertEqual(reply["parent_header"]["msg_id"], msg_id)
+        self.assertLess(time.monotonic() - started, 10)
+        self.assertEqual(reply["content"]["status"], "error")
+        self.assertEqual(reply["content"]["ename"], "Interrupted")
+        # data, model and result are intact: evaluate again and compare with the earlier result
+        reply, outputs = run_cell(self.kc, "eval test as after\nassert after.ctr.auc > 0 and before.ctr.auc > 0\nshow data")
+        self.assertEqual(reply["status"], "ok", reply)
+
+    def test_interrupt_request_on_control(self):
+        msg_id = self.kc.execute("sleep 60")
+        time.sleep(1)
+        started = time.monotonic()
+        # jupyter_client's own control-channel interrupt (interrupt_mode "message" path)
+        self.kc.control_channel.send(self.kc.session.msg("interrupt_request", {}))
+        reply = self.kc.get_shell_msg(timeout=30)
+        self.assertEqual(reply["parent_header"]["msg_id"], msg_id)
+        self.assertEqual(reply["content"]["ename"], "Interrupted")
+        self.assertLess(time.monotonic() - started, 10)
+
+    def test_bad_signature_is_not_executed(self):
+        marker = os.path.abspath("forged.html")
+        forger = Session(key=b"not-the-key", username="mallory")
+        forged = forger.msg("execute_request", {"code": f'report "{marker}"', "silent": False,
+                                                 "store_history": True, "user_expressions": {},
+                                                 "allow_stdin": False, "stop_on_error": True})
+        forger.send(self.kc.shell_channel.socket, forged)
+        unsigned = Session(key=b"", username="mallory")
+        unsigned.send(self.kc.shell_channel.socket, unsigned.msg("execute_request", {"code": f'report "{marker}"'}))
+        # a signed request after them is answered; the forged ones never are
+        reply, _ = run_cell(self.kc, "seed 11")
+        self.assertEqual(reply["status"], "ok")
+        time.sleep(1)
+        self.assertFalse(os.path.exists(marker), "a message with a bad signature was executed")
+        self.assertIsNone(self.kc.shell_channel.get_msg(timeout=0.5) if self.kc.shell_channel.msg_ready() else None)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
