@@ -24,7 +24,8 @@ public final class CellRunner {
     /// The latest item shown, held back until the next output: if the cell ends with `show` or
     /// `compare`, that item is the cell's result.
     private var held: OutputItem?
-    // Training progress: one display per command, its epoch lines kept, the last line live.
+    // Training progress: a display per stretch of work, its kept lines staying and the last line
+    // live; emptied when the work ends (the epoch summaries are ordinary output).
     private var progressLines: [String] = []
     private var progressID: String?
     private var progressDisplays = 0

@@ -216,21 +216,26 @@ public final class Kernel: @unchecked Sendable {
         } else {
             content["status"] = "ok"
         }
+        // taken before the reply goes out: whatever is queued now was sent before the client saw the error
+        let queued = failure != nil && m.content["stop_on_error"] as? Bool ?? true ? takeQueued() : []
         reply(m, content, on: shell)
-        if failure != nil, m.content["stop_on_error"] as? Bool ?? true { abortQueued() }
+        for q in queued {
+            if q.type == "execute_request" {
+                busy(q) { reply(q, ["status": "aborted", "execution_count": runner.executionCount], on: shell) }
+            } else {
+                serveShell(q)
+            }
+        }
     }
 
     /// After an error, cells already queued behind the failed one are not run (as ipykernel does):
     /// a "run all" stops at the first error.
-    private func abortQueued() {
+    private func takeQueued() -> [Message] {
+        var out: [Message] = []
         while !Socket.poll([shell], milliseconds: 0).isEmpty {
-            guard let m = receive(on: shell, name: "shell") else { continue }
-            if m.type == "execute_request" {
-                busy(m) { reply(m, ["status": "aborted", "execution_count": runner.executionCount], on: shell) }
-            } else {
-                serveShell(m)
-            }
+            if let m = receive(on: shell, name: "shell") { out.append(m) }
         }
+        return out
     }
 
     private func publish(_ out: CellOutput, parent: Message) {

@@ -133,7 +133,8 @@ public struct Notebook {
             }
             let outcome = runner.execute(cells[i].source)
             runner.output = { _ in }
-            cells[i].outputs = outputs.map(Notebook.multiline)
+            // a finished progress area is empty: a saved notebook leaves it out
+            cells[i].outputs = outputs.filter { ($0["data"] as? [String: String])?["text/plain"] != "" }.map(Notebook.multiline)
             cells[i].executionCount = runner.executionCount
             if outcome.status != .ok { return false }
         }

@@ -18,7 +18,6 @@ class RMTLKernelTests(jupyter_kernel_test.KernelTests):
     language_name = "rmtl"
     file_extension = ".rmtl"
 
-    code_hello_world = 'seed 7\nshow config'  # prints; but hello_world needs the exact text:
     code_generate_error = "traon actor"
 
     completion_samples = [
@@ -33,17 +32,20 @@ class RMTLKernelTests(jupyter_kernel_test.KernelTests):
 
     code_inspect_sample = "help train"
 
+    # `show` in the middle of a cell displays its table; a cell ending with `show` or `compare`
+    # has that table as its result (Out[n])
     code_display_data = [
-        {"code": "record result as shown ctr=[0.7, 0.4, 0.39]\nshow results", "mime": "text/html"},
+        {"code": "record result as shown ctr=[0.7, 0.4, 0.39]\nshow results\nseed 2022", "mime": "text/html"},
+    ]
+    code_execute_result = [
+        {"code": "record result as hist ctr=[0.7, 0.4, 0.39]\nshow results", "mime": "text/html"},
     ]
 
     supported_history_operations = ("tail", "range", "search")
-    code_history_pattern = "seed*"
-
-    # hello world: rmtl has no print; `help seed` prints a fixed text instead
-    code_hello_world = None
+    code_history_pattern = "record result as hist*"
 
     def test_rmtl_stdout(self):
+        self.flush_channels()
         reply, output_msgs = self.execute_helper(code="help seed")
         self.assertEqual(reply["content"]["status"], "ok")
         streams = [m for m in output_msgs if m["msg_type"] == "stream"]
@@ -52,7 +54,9 @@ class RMTLKernelTests(jupyter_kernel_test.KernelTests):
         self.assertIn("seed", "".join(m["content"]["text"] for m in streams))
 
     def test_rmtl_error_is_positioned_and_keeps_state(self):
+        self.flush_channels()
         self.execute_helper(code="let kept = 42")
+        self.flush_channels()
         reply, output_msgs = self.execute_helper(code="seed 1\ntraon actor")
         self.assertEqual(reply["content"]["status"], "error")
         errors = [m for m in output_msgs if m["msg_type"] == "error"]
@@ -63,6 +67,7 @@ class RMTLKernelTests(jupyter_kernel_test.KernelTests):
         self.assertIn("^", text)
         self.assertIn("did you mean 'train'", text)
         # the variable defined before the failing cell is still there
+        self.flush_channels()
         reply, _ = self.execute_helper(code="assert $kept == 42")
         self.assertEqual(reply["content"]["status"], "ok")
 
