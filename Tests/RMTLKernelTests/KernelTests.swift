@@ -127,7 +127,8 @@ import Testing
         var notebook = Notebook(script: "# %%\nrecord result as a ctr=[0.7, 0.4, 0.39]\nshow results\n# %%\nseed 1\ntraon actor\n# %%\nseed 2\n")
         let ok = notebook.execute(with: CellRunner())
         #expect(!ok)
-        let table = notebook.cells[0].outputs.first { $0["output_type"] as? String == "display_data" }
+        // the cell ends with `show`: its table is the cell's result
+        let table = notebook.cells[0].outputs.first { $0["output_type"] as? String == "execute_result" }
         let data = table?["data"] as? [String: Any]
         #expect((data?["text/html"] as? [String])?.joined().contains("<table>") == true)
         let error = notebook.cells[1].outputs.last
