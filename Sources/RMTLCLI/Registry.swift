@@ -41,7 +41,8 @@ func recordEntries(of session: Session, kind: String) {
         guard let recorder = session.workspace.recorder else { return }
         recorder.begin(RunRegistry.RunStart(kind: kind, scriptPath: nil, scriptText: "",
                                             commandLine: ["rmtl"] + CommandLine.arguments.dropFirst()))
-        recorder.appendScript(String(decoding: file.bytes, as: UTF8.self))
+        let text = String(decoding: file.bytes, as: UTF8.self)
+        recorder.appendScript(text.hasSuffix("\n") ? text : text + "\n")  // a cell has no final newline
     }
 }
 

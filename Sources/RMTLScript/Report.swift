@@ -87,13 +87,15 @@ public struct ReportProse: Sendable, Equatable {
 }
 
 extension Table {
-    /// `<table>` with a header row; number columns get class `num` (right-aligned by the page).
+    /// `<table>` with a header row, aligned as in the terminal: numbers right (class `num`), text
+    /// left. Inline styles, because notebook front ends right-align every cell by default.
     public func html() -> String {
-        var h = "<table><tr>" + header.map { "<th>\(Session.escape($0))</th>" }.joined() + "</tr>"
+        func align(_ i: Int) -> String {
+            rightAligned.contains(i) ? " class=\"num\" style=\"text-align:right\"" : " style=\"text-align:left\""
+        }
+        var h = "<table><tr>" + header.enumerated().map { i, c in "<th\(align(i))>\(Session.escape(c))</th>" }.joined() + "</tr>"
         for row in rows {
-            h += "<tr>" + row.enumerated().map { i, c in
-                "<td\(rightAligned.contains(i) ? " class=\"num\" style=\"text-align:right\"" : "")>\(Session.escape(c))</td>"
-            }.joined() + "</tr>"
+            h += "<tr>" + row.enumerated().map { i, c in "<td\(align(i))>\(Session.escape(c))</td>" }.joined() + "</tr>"
         }
         return h + "</table>"
     }

@@ -199,11 +199,24 @@ import RMTLScript
         #expect(html.hasPrefix("<!DOCTYPE html>"))
         #expect(html.contains("<pre class=\"src\">plot loss</pre>"))
         #expect(html.contains("<svg"))
-        #expect(html.contains("<th>task</th>"))
+        #expect(html.contains("<th style=\"text-align:left\">task</th>"))
         #expect(html.contains("&lt;b&gt;&amp;"))
         #expect(!html.contains("<script"))
         #expect(!html.contains("<link"))
         #expect(!html.contains("src=\""))
+    }
+
+    /// `# %% [markdown]` cells are prose before the entries that follow them; markers are comments.
+    @Test func markdownCellsAreProseInTheReport() throws {
+        let script = "# %% [markdown]\n# # Setup\n\n# %%\nseed 1\n\n# %% [markdown]\n# **Results**\n\n# %%\nrecord result as a ctr=[0.7, 0.2, 0.2]\n"
+        let c = session(script)
+        let prose = ScriptCell.split(script).filter { $0.kind == .markdown }
+            .map { ReportProse(file: "test.rmtl", line: $0.firstLine, markdown: $0.text) }
+        let html = Session.renderReport(c.session.transcript.map { var e = $0; e.file = "test.rmtl"; return e },
+                                        prose: prose, workspace: c.session.workspace)
+        let setup = try #require(html.range(of: "<h1>Setup</h1>")), seed = try #require(html.range(of: ">seed 1</pre>"))
+        let results = try #require(html.range(of: "<strong>Results</strong>")), record = try #require(html.range(of: ">record result"))
+        #expect(setup.lowerBound < seed.lowerBound && seed.lowerBound < results.lowerBound && results.lowerBound < record.lowerBound)
     }
 }
 

@@ -91,7 +91,7 @@ extension Workspace {
             var names = r.results.joined(separator: ", ")
             if names.count > 40 { names = String(names.prefix(37)) + "… (\(r.results.count))" }
             return [String(r.id), r.status, formatDate(r.startedAt), r.duration.map(formatElapsed) ?? "-",
-                    r.scriptPath ?? "<prompt>", names.isEmpty ? "-" : names,
+                    r.scriptPath ?? "<\(r.kind)>", names.isEmpty ? "-" : names,
                     r.best.map { "\($0.name) \(String(format: "%.4f", $0.auc))" } ?? "-"]
         }
         return Table(header: ["run", "status", "started", "duration", "script", "results", "best mean AUC"],
@@ -108,7 +108,7 @@ extension Workspace {
         }
         let s = run.summary
         var rows: [[String]] = [
-            ["status", s.status], ["script", s.scriptPath ?? "<prompt>"],
+            ["status", s.status], ["script", s.scriptPath ?? "<\(s.kind)>"],
             ["command", run.commandLine.joined(separator: " ")],
         ]
         if !run.settings.isEmpty {

@@ -19,7 +19,7 @@ public struct RegistryError: Error, Sendable, Equatable, CustomStringConvertible
 /// the file valid (SQLite rolls back its unfinished transaction on the next open).
 ///
 /// Schema (migration "v1"):
-/// - `run`: id, status (running|finished|failed|interrupted), kind (run|prompt), pid, host,
+/// - `run`: id, status (running|finished|failed|interrupted), kind (run|prompt|kernel|notebook), pid, host,
 ///   started_at / ended_at (Unix seconds), duration (s), script_path, script_text, command_line (JSON
 ///   array), settings (`--set` values, JSON object), version, error.
 /// - `result`: id, run_id → run, name (`esmm[3]`), base, idx, seed, split, model, data_source,
