@@ -27,8 +27,8 @@ public enum KernelSpec {
         try logo64.write(to: URL(fileURLWithPath: directory + "/logo-64x64.png"), options: .atomic)
     }
 
-    /// The 32 and 64 px launcher icons: three bars (tasks) on a blue tile. Drawn by a short
-    /// script once (docs/notebooks.md); embedded so an installed binary needs no resource files.
+    /// The 32 and 64 px launcher icons: three bars (tasks) on a blue tile, drawn by
+    /// scripts/kernel-logo.py; embedded so an installed binary needs no resource files.
     public static let logo32 = Data(base64Encoded: "iVBORw0KGgoAAAANSUhEUgAAACAAAAAgCAYAAABzenr0AAAAXUlEQVR42mNgQALyfpX/6YEZsAF6WY7VEfS2HMURA2U53BGjDqC2gY1XfmHFow4YdQBVHfB/uy9WPOqAUQeMOoCqDsAFRh0w6oBRB4wcB4y2ikdE72jwdE4HsnsOAFD62Ltshf7HAAAAAElFTkSuQmCC")!
     public static let logo64 = Data(base64Encoded: "iVBORw0KGgoAAAANSUhEUgAAAEAAAABACAYAAACqaXHeAAAApklEQVR42u3bsQ2AMAwEwGzCRLAPJVOxCNPQhI4GASFVgs+S+/yVVj6llxmmOfe8qXZ6D14N8bfgnyD+Hv4RIUr4W4TQANHCXxBCA0QNfyIAAACg+Ucu2160AAAAAAAAAAAAAFoFyOtYtAAAAAAAAAAAAAAAAADQJEDpAAAAAAAAAAAAAAAAAAAAAAAcRPwTBAAAgM6AxojekNaY7qD2qA6xFnkrwQ8bQTyTydcZgQAAAABJRU5ErkJggg==")!
 }

@@ -180,6 +180,18 @@ eval test as before''', timeout=300)
         self.assertFalse(os.path.exists(marker), "a message with a bad signature was executed")
         self.assertIsNone(self.kc.shell_channel.get_msg(timeout=0.5) if self.kc.shell_channel.msg_ready() else None)
 
+    def test_zz_restart(self):  # last: it replaces the kernel the other tests use
+        run_cell(self.kc, "let before_restart = 1")
+        old = self.km.provisioner.process
+        started = time.monotonic()
+        self.km.restart_kernel(now=False)  # shutdown_request with restart=True, then a new process
+        self.assertEqual(old.poll(), 0, "the kernel did not leave by itself on shutdown_request")
+        self.assertLess(time.monotonic() - started, 10)
+        self.kc.wait_for_ready(timeout=TIMEOUT)
+        reply, outputs = run_cell(self.kc, "assert $before_restart == 1")
+        self.assertEqual(reply["status"], "error")
+        self.assertIn("before_restart", "\n".join(reply["traceback"]))
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
