@@ -253,3 +253,37 @@ enum CLI {
         #expect(!r.stdout.contains("1\n"))
     }
 }
+
+/// Scripts with `# %%` cells, notebooks, and the commands between them.
+@Suite(.serialized) struct NotebookCLITests {
+    static let script = "# %% [markdown]\n# # Notes\n\n# %%\nseed 1\n\n# %%\nlet x = 2\nassert $x == 3\n"
+
+    @Test func runTreatsMarkersAsCommentsAndNotebooksPointIntoCells() throws {
+        let path = CLI.script("cells.rmtl", NotebookCLITests.script)
+        let run = try CLI.run(["run", path])
+        #expect(run.status == 70)
+        #expect(run.stderr.contains("\(path):9:8: error: assertion failed"))
+
+        let notebook = CLI.temporaryPath("cells.ipynb")
+        #expect(try CLI.run(["notebook", path, "-o", notebook]).status == 0)
+        let fromNotebook = try CLI.run(["run", notebook])
+        #expect(fromNotebook.status == 70)
+        #expect(fromNotebook.stderr.contains("\(notebook):cell[3]:2:8: error: assertion failed"))
+        let check = try CLI.run(["check", CLI.script("broken.ipynb", String(decoding: try Data(contentsOf: URL(fileURLWithPath: notebook)), as: UTF8.self)
+            .replacingOccurrences(of: "seed 1", with: "sead 1"))])
+        #expect(check.status == 65)
+        #expect(check.stderr.contains("broken.ipynb:cell[2]:1:1: error: unknown command 'sead'"))
+
+        let back = CLI.temporaryPath("back.rmtl")
+        #expect(try CLI.run(["notebook", notebook, "-o", back]).status == 0)
+        #expect(try String(contentsOfFile: back, encoding: .utf8) == NotebookCLITests.script)
+    }
+
+    @Test func notebookErrorsSayWhatIsWrong() throws {
+        let bad = CLI.script("bad.ipynb", "{")
+        let r = try CLI.run(["run", bad])
+        #expect(r.status == 65)
+        #expect(r.stderr.contains("\(bad): error: not a JSON notebook\nhint:"))
+        #expect(try CLI.run(["notebook", bad, "-o", CLI.temporaryPath("x.txt")]).status == 64)
+    }
+}
