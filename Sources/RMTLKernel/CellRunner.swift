@@ -24,20 +24,19 @@ public final class CellRunner {
     /// The latest item shown, held back until the next output: if the cell ends with `show` or
     /// `compare`, that item is the cell's result.
     private var held: OutputItem?
-    // Training progress: a display per stretch of work, its kept lines staying and the last line
-    // live; emptied when the work ends (the epoch summaries are ordinary output).
-    private var progressLines: [String] = []
+    // Progress of long work: a display updated in place, emptied when the work ends (the epoch
+    // summaries are ordinary output and stay).
     private var progressID: String?
     private var progressDisplays = 0
 
-    /// `progressInterval`: seconds between live progress updates (epoch lines always show).
+    /// `progressInterval`: seconds between progress updates.
     public init(progressInterval: Double = 0.25) {
         let progress = ProgressReporter(isTerminal: false, plainInterval: progressInterval, write: { _ in })
         session = Session(progress: progress)
         session.write = { [unowned self] in self.emit(.stream(name: "stdout", text: $0 + "\n")) }
         session.writeError = { [unowned self] in self.diagnostics.append($0) }
         session.display = { [unowned self] in self.show($0) }
-        progress.live = { [unowned self] text, kept in self.progress(text, kept: kept) }
+        progress.live = { [unowned self] in self.progress($0) }
     }
 
     /// Every output goes out through here, after the item held back before it.
@@ -65,10 +64,9 @@ public final class CellRunner {
         }
     }
 
-    private func progress(_ text: String?, kept: Bool) {
+    private func progress(_ text: String?) {
         guard text != nil || progressID != nil else { return }  // finish with nothing shown
-        if kept, let text { progressLines.append(text) }
-        let body = (progressLines + (kept ? [] : [text].compactMap { $0 })).joined(separator: "\n")
+        let body = text ?? ""
         if let id = progressID {
             emit(.display(data: ["text/plain": body], id: id, update: true))
         } else {
@@ -77,7 +75,7 @@ public final class CellRunner {
             progressID = id
             emit(.display(data: ["text/plain": body], id: id, update: false))
         }
-        if text == nil { progressLines = []; progressID = nil }
+        if text == nil { progressID = nil }
     }
 
     /// Checks and runs one cell. `silent` cells do not count (the protocol's `silent`).

@@ -10,10 +10,9 @@ public final class ProgressReporter {
     private var lastDraw: Double = -Double.infinity
     private var drawn = false
     private let started = Date()
-    /// Set by a notebook: receives the updates instead of `write`, at most every `plainInterval`
-    /// seconds (`kept` false: shown in place) and every forced line (`kept` true: epoch ends,
-    /// kept); `finish` sends nil.
-    public var live: ((_ text: String?, _ kept: Bool) -> Void)?
+    /// Set by a notebook: receives the lines instead of `write`, at most every `plainInterval`
+    /// seconds (and forced ones), to show in place; `finish` sends nil.
+    public var live: ((String?) -> Void)?
 
     public init(isTerminal: Bool, plainInterval: Double = 10, write: @escaping (String) -> Void) {
         self.isTerminal = isTerminal
@@ -58,7 +57,7 @@ public final class ProgressReporter {
         if let live {
             if force || now - lastPlain >= plainInterval {
                 lastPlain = now
-                live(text, force)
+                live(text)
             }
         } else if isTerminal {
             if !force, now - lastDraw < 0.05 { return }
@@ -73,7 +72,7 @@ public final class ProgressReporter {
 
     /// Ends the line on a terminal so later output starts on a fresh line.
     public func finish() {
-        if let live { return live(nil, false) }
+        if let live { return live(nil) }
         if isTerminal, drawn {
             write("\r\u{1B}[K")
             drawn = false
