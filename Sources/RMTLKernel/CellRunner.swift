@@ -18,6 +18,8 @@ public enum CellOutput {
 public final class CellRunner {
     public let session: Session
     public private(set) var executionCount = 0
+    /// The last cell ran `quit` (the kernel asks a console to leave).
+    public private(set) var quitRequested = false
     /// Where outputs go; the kernel points it at the request being served.
     public var output: (CellOutput) -> Void = { _ in }
     private var diagnostics: [String] = []
@@ -87,9 +89,10 @@ public final class CellRunner {
         let file = SourceFile(name: "cell[\(executionCount)]", text: code)
         let outcome = session.run(file: file, mode: .run)
         release(asResult: outcome.status == .ok && CellRunner.endsWithShow(file))
-        if session.quitRequested {
+        quitRequested = session.quitRequested
+        if quitRequested {
             session.clearQuit()
-            emit(.stream(name: "stdout", text: "quit ends the prompt; a notebook's kernel is stopped from the notebook (Kernel > Shut Down)\n"))
+            emit(.stream(name: "stdout", text: "quit: a console leaves; a notebook keeps its kernel (stop it with Kernel > Shut Down)\n"))
         }
         if outcome.status != .ok, let error = CellRunner.error(outcome, diagnostics: diagnostics) { emit(error) }
         return outcome

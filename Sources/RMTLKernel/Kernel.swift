@@ -207,7 +207,9 @@ public final class Kernel: @unchecked Sendable {
         runner.execute(code, silent: silent)
         runner.output = { _ in }
         if storeHistory { history.append((runner.executionCount, code, result)) }
-        var content: JSONObject = ["execution_count": runner.executionCount, "user_expressions": JSONObject(), "payload": [Any]()]
+        // `quit`: the payload IPython's `exit` sends, on which jupyter console leaves
+        let payload: [Any] = runner.quitRequested ? [["source": "ask_exit", "keepkernel": false] as JSONObject] : []
+        var content: JSONObject = ["execution_count": runner.executionCount, "user_expressions": JSONObject(), "payload": payload]
         if let failure {
             content["status"] = "error"
             content["ename"] = failure.name

@@ -180,6 +180,14 @@ eval test as before''', timeout=300)
         self.assertFalse(os.path.exists(marker), "a message with a bad signature was executed")
         self.assertIsNone(self.kc.shell_channel.get_msg(timeout=0.5) if self.kc.shell_channel.msg_ready() else None)
 
+    def test_quit_asks_a_console_to_leave(self):
+        reply, outputs = run_cell(self.kc, "quit")
+        self.assertEqual(reply["status"], "ok")
+        self.assertEqual(reply["payload"], [{"source": "ask_exit", "keepkernel": False}])
+        reply, _ = run_cell(self.kc, "seed 3")  # the kernel itself goes on
+        self.assertEqual(reply["status"], "ok")
+        self.assertEqual(reply["payload"], [])
+
     def test_zz_restart(self):  # last: it replaces the kernel the other tests use
         run_cell(self.kc, "let before_restart = 1")
         old = self.km.provisioner.process
