@@ -55,6 +55,12 @@ public final class Kernel: @unchecked Sendable {
     private let stopping = Atomic<Bool>(false)
     private let restartRequested = Atomic<Bool>(false)
     private var history: [(line: Int, input: String, output: String?)] = []
+    /// Signatures of recent messages: a replayed (captured and resent) message is dropped, as
+    /// ipykernel drops one. Shell and control both receive, hence the lock.
+    private var seenSignatures: Set<[UInt8]> = []
+    private var signatureOrder: [[UInt8]] = []
+    private let seenLock = NSLock()
+    static let signatureMemory = 1 << 16
 
     public init(connection c: ConnectionInfo, runner: CellRunner, log: @escaping @Sendable (String) -> Void) throws {
         self.runner = runner
@@ -95,9 +101,28 @@ public final class Kernel: @unchecked Sendable {
     /// The next message, or nil after logging why it was dropped (a bad signature is never run).
     private func receive(on socket: Socket, name: String) -> Message? {
         guard let frames = socket.receive() else { return nil }
-        do { return try Message.decode(frames, signer: signer) } catch {
+        let message: Message
+        do { message = try Message.decode(frames, signer: signer) } catch {
             log("rmtl kernel: dropped a message on \(name): \(error)")
             return nil
+        }
+        // decode found the delimiter, so the signature frame follows it
+        let signature = frames[frames.firstIndex(of: Message.delimiter)! + 1]
+        guard signer.key.isEmpty || firstSight(of: signature) else {
+            log("rmtl kernel: dropped a message on \(name): a replay of an earlier message")
+            return nil
+        }
+        return message
+    }
+
+    private func firstSight(of signature: [UInt8]) -> Bool {
+        seenLock.withLock {
+            guard seenSignatures.insert(signature).inserted else { return false }
+            signatureOrder.append(signature)
+            if signatureOrder.count > Kernel.signatureMemory {
+                seenSignatures.remove(signatureOrder.removeFirst())
+            }
+            return true
         }
     }
 

@@ -180,6 +180,20 @@ eval test as before''', timeout=300)
         self.assertFalse(os.path.exists(marker), "a message with a bad signature was executed")
         self.assertIsNone(self.kc.shell_channel.get_msg(timeout=0.5) if self.kc.shell_channel.msg_ready() else None)
 
+    def test_replayed_message_is_not_executed_twice(self):
+        run_cell(self.kc, "let n = 0")
+        session = self.kc.session
+        frames = session.serialize(session.msg("execute_request", {"code": "let n = $n + 1", "silent": False,
+                                                                   "store_history": True, "user_expressions": {},
+                                                                   "allow_stdin": False, "stop_on_error": True}))
+        socket = self.kc.shell_channel.socket
+        socket.send_multipart(frames)
+        first = self.kc.get_shell_msg(timeout=TIMEOUT)
+        self.assertEqual(first["content"]["status"], "ok")
+        socket.send_multipart(frames)  # the same signed frames again: a captured message resent
+        reply, _ = run_cell(self.kc, "assert $n == 1")
+        self.assertEqual(reply["status"], "ok", reply)
+
     def test_quit_asks_a_console_to_leave(self):
         reply, outputs = run_cell(self.kc, "quit")
         self.assertEqual(reply["status"], "ok")
