@@ -161,3 +161,36 @@ import Testing
         #expect(Array(KernelSpec.logo64[16..<24]) == [0, 0, 0, 64, 0, 0, 0, 64])
     }
 }
+
+@Suite struct ConnectionFileTests {
+    func file(_ text: String) -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("rmtl-connection-\(getpid())-\(text.hashValue).json").path
+        FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+        return path
+    }
+
+    @Test func readsPortsAndKey() throws {
+        let c = try ConnectionInfo.load(path: file("""
+            {"transport": "tcp", "ip": "127.0.0.1", "shell_port": 5001, "iopub_port": 5002, "stdin_port": 5003,
+             "control_port": 5004, "hb_port": 5005, "key": "abc", "signature_scheme": "hmac-sha256"}
+            """))
+        #expect(c.shellPort == 5001 && c.heartbeatPort == 5005 && c.key == Array("abc".utf8))
+    }
+
+    @Test func badFilesSayWhatIsWrong() {
+        let ports = #""shell_port": 1, "iopub_port": 2, "stdin_port": 3, "control_port": 4, "hb_port": 5"#
+        #expect(throws: ConnectionInfo.Invalid.self) { try ConnectionInfo.load(path: "/nonexistent/connection.json") }
+        do {
+            _ = try ConnectionInfo.load(path: file("{\(ports), \"key\": \"k\", \"signature_scheme\": \"hmac-md5\"}"))
+            Issue.record("an unsupported signature scheme was accepted")
+        } catch {
+            #expect(error.description.contains("signature_scheme 'hmac-md5' is not supported"))
+        }
+        do {
+            _ = try ConnectionInfo.load(path: file(#"{"shell_port": "5001"}"#))
+            Issue.record("a port that is not a number was accepted")
+        } catch {
+            #expect(error.description.contains("'shell_port' must be a port number"))
+        }
+    }
+}
