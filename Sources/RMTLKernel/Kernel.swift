@@ -49,8 +49,9 @@ public final class Kernel: @unchecked Sendable {
     let signer: Signer
     let session = UUID().uuidString.lowercased()
     let log: @Sendable (String) -> Void
-    private let context: UnsafeMutableRawPointer
-    private let shell, control, stdin, iopub, heartbeat: Socket
+    private let shell, control, iopub, heartbeat: Socket
+    /// Bound because clients connect to it; rmtl never asks for input (no `input_request`).
+    private let stdin: Socket
     private let iopubLock = NSLock()
     private let stopping = Atomic<Bool>(false)
     private let restartRequested = Atomic<Bool>(false)
@@ -58,7 +59,8 @@ public final class Kernel: @unchecked Sendable {
     /// Signatures of recent messages: a replayed (captured and resent) message is dropped, as
     /// ipykernel drops one. Shell and control both receive, hence the lock.
     private var seenSignatures: Set<[UInt8]> = []
-    private var signatureOrder: [[UInt8]] = []
+    private var signatureRing: [[UInt8]] = []
+    private var ringNext = 0
     private let seenLock = NSLock()
     static let signatureMemory = 1 << 16
 
@@ -67,7 +69,6 @@ public final class Kernel: @unchecked Sendable {
         self.signer = Signer(key: c.key)
         self.log = log
         guard let ctx = zmq_ctx_new() else { throw Socket.Failure.last("zmq_ctx_new") }
-        context = ctx
         shell = try Socket(context: ctx, type: ZMQ_ROUTER, endpoint: c.endpoint(c.shellPort))
         control = try Socket(context: ctx, type: ZMQ_ROUTER, endpoint: c.endpoint(c.controlPort))
         stdin = try Socket(context: ctx, type: ZMQ_ROUTER, endpoint: c.endpoint(c.stdinPort))
@@ -118,9 +119,12 @@ public final class Kernel: @unchecked Sendable {
     private func firstSight(of signature: [UInt8]) -> Bool {
         seenLock.withLock {
             guard seenSignatures.insert(signature).inserted else { return false }
-            signatureOrder.append(signature)
-            if signatureOrder.count > Kernel.signatureMemory {
-                seenSignatures.remove(signatureOrder.removeFirst())
+            if signatureRing.count < Kernel.signatureMemory {
+                signatureRing.append(signature)
+            } else {  // forget the oldest
+                seenSignatures.remove(signatureRing[ringNext])
+                signatureRing[ringNext] = signature
+                ringNext = (ringNext + 1) % Kernel.signatureMemory
             }
             return true
         }
