@@ -90,9 +90,16 @@ public final class Kernel: @unchecked Sendable {
             }
         }
         publish("status", ["execution_state": "starting"], parent: nil)
+        // jupyter_client names the process that started us; when it is gone (a console killed), so
+        // is every client: leave instead of running on as an orphan, as ipykernel does
+        let parent = ProcessInfo.processInfo.environment["JPY_PARENT_PID"].flatMap { Int32($0) }
         while !stopping.load(ordering: .relaxed) {
             if !Socket.poll([shell], milliseconds: 200).isEmpty, let m = receive(on: shell, name: "shell") {
                 serveShell(m)
+            }
+            if let parent, getppid() != parent {
+                log("rmtl kernel: the process that started it (pid \(parent)) has ended; shutting down")
+                stopping.store(true, ordering: .relaxed)
             }
         }
         Thread.sleep(forTimeInterval: 0.2)  // the shutdown reply is on its way out (ZeroMQ sends in the background)

@@ -215,5 +215,33 @@ eval test as before''', timeout=300)
         self.assertIn("before_restart", "\n".join(reply["traceback"]))
 
 
+class RMTLKernelOrphan(unittest.TestCase):
+    def test_leaves_when_its_parent_dies(self):
+        """A kernel whose client was killed (JPY_PARENT_PID gone) must not run on as an orphan."""
+        import subprocess, sys
+        from jupyter_client.connect import write_connection_file
+        from jupyter_client.kernelspec import get_kernel_spec
+        argv0 = get_kernel_spec("rmtl").argv[0]
+        connection, _ = write_connection_file(os.path.abspath("orphan-connection.json"), key=b"k")
+        # a short-lived parent starts the kernel, prints its pid and exits at once
+        launcher = subprocess.run([sys.executable, "-c", f"""
+import os, subprocess, sys
+env = dict(os.environ, JPY_PARENT_PID=str(os.getpid()))
+p = subprocess.Popen([{argv0!r}, "kernel", "--connection-file", {connection!r}], env=env,
+                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+print(p.pid)
+"""], capture_output=True, text=True, timeout=30)
+        pid = int(launcher.stdout)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.1)
+        os.kill(pid, 9)
+        self.fail("the kernel kept running after its parent ended")
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
