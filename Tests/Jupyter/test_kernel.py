@@ -180,6 +180,16 @@ eval test as before''', timeout=300)
         self.assertFalse(os.path.exists(marker), "a message with a bad signature was executed")
         self.assertIsNone(self.kc.shell_channel.get_msg(timeout=0.5) if self.kc.shell_channel.msg_ready() else None)
 
+    def test_malformed_signed_messages_are_dropped(self):
+        session = self.kc.session
+        header = session.pack(session.msg_header("execute_request"))
+        socket = self.kc.shell_channel.socket
+        for parts in ([header, b"{}", b"{}", b"not json"], [header, b"{}", b"[]", b"{}"], [header, b"{}"]):
+            socket.send_multipart([b"<IDS|MSG>", session.sign(parts)] + parts)
+        socket.send_multipart([b"no delimiter at all"])
+        reply, _ = run_cell(self.kc, "seed 12")  # still serving, and nothing else was answered
+        self.assertEqual(reply["status"], "ok")
+
     def test_replayed_message_is_not_executed_twice(self):
         run_cell(self.kc, "let n = 0")
         session = self.kc.session
