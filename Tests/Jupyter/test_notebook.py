@@ -10,6 +10,7 @@ from nbclient import NotebookClient
 binary, notebook_path, script_path = sys.argv[1:4]
 
 nb = nbformat.read(notebook_path, as_version=4)
+nbformat.validate(nb)  # rmtl notebook --execute writes valid nbformat 4.5, outputs included
 NotebookClient(nb, kernel_name="rmtl", timeout=600, resources={"metadata": {"path": "."}}).execute()
 
 mimes = set()
