@@ -297,7 +297,11 @@ public final class Kernel: @unchecked Sendable {
         let context = Completion.Context(results: runner.session.workspace.resultGroups,
                                          variables: runner.session.currentCheckState().variableOrder)
         let r = KernelRequests.complete(code: code, cursor: cursor, context: context)
-        return ["status": "ok", "matches": r.matches, "cursor_start": r.start, "cursor_end": r.end, "metadata": JSONObject()]
+        let types: [JSONObject] = r.matches.map {
+            ["start": r.start, "end": r.end, "text": $0, "type": KernelRequests.kind(of: $0, context: context)]
+        }
+        return ["status": "ok", "matches": r.matches, "cursor_start": r.start, "cursor_end": r.end,
+                "metadata": ["_jupyter_types_experimental": types] as JSONObject]
     }
 
     private func inspect(_ c: JSONObject) -> JSONObject {

@@ -30,6 +30,18 @@ public enum KernelRequests {
         }
     }
 
+    /// What a completion is, for the front end's icon (JupyterLab's `_jupyter_types_experimental`).
+    public static func kind(of match: String, context: Completion.Context) -> String {
+        if match.hasSuffix("=") { return "param" }
+        if match.hasSuffix("/") || match.contains(".") && !context.results.contains(match) { return "path" }
+        if keywords.contains(match) { return "keyword" }
+        if Commands.verbs().contains(match) || Commands.verbs().contains(where: { Commands.subs(of: $0).contains(match) }) {
+            return "function"
+        }
+        if context.variables.contains(match) || context.results.contains(match) { return "variable" }
+        return "text"
+    }
+
     /// File and folder names (folders with a trailing `/`) that start with `prefix`, a path
     /// relative to `directory` or absolute.
     static func files(_ prefix: String, in directory: String) -> [String] {

@@ -88,6 +88,8 @@ class RMTLKernelTests(jupyter_kernel_test.KernelTests):
         self.assertEqual(reply["content"]["matches"], ["sessionize"])
         self.assertEqual(reply["content"]["cursor_start"], len(code) - len("sessio"))
         self.assertEqual(reply["content"]["cursor_end"], len(code))
+        types = reply["content"]["metadata"]["_jupyter_types_experimental"]
+        self.assertEqual(types, [{"start": len(code) - 6, "end": len(code), "text": "sessionize", "type": "function"}])
 
     def test_rmtl_is_complete_indent(self):
         self.flush_channels()

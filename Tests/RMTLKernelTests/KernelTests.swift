@@ -194,3 +194,16 @@ import Testing
         }
     }
 }
+
+@Suite struct CompletionKindTests {
+    @Test func kindsForTheFrontEndsIcons() {
+        let context = Completion.Context(results: ["esmm"], variables: ["lambda"])
+        #expect(KernelRequests.kind(of: "sessionize", context: context) == "function")
+        #expect(KernelRequests.kind(of: "actor", context: context) == "function")  // `train actor`
+        #expect(KernelRequests.kind(of: "for", context: context) == "keyword")
+        #expect(KernelRequests.kind(of: "epochs=", context: context) == "param")
+        #expect(KernelRequests.kind(of: "data/", context: context) == "path")
+        #expect(KernelRequests.kind(of: "lambda", context: context) == "variable")
+        #expect(KernelRequests.kind(of: "esmm", context: context) == "variable")
+    }
+}
