@@ -39,10 +39,11 @@ class RMTLKernelTests(jupyter_kernel_test.KernelTests):
     ]
     code_execute_result = [
         {"code": "record result as hist ctr=[0.7, 0.4, 0.39]\nshow results", "mime": "text/html"},
+        {"code": "let w = 3\nshow $w * 2", "result": "6"},
     ]
 
     supported_history_operations = ("tail", "range", "search")
-    code_history_pattern = "record result as hist*"
+    code_history_pattern = "record result as hist*"  # matches one of the two cells above
 
     def test_rmtl_stdout(self):
         self.flush_channels()

@@ -51,14 +51,15 @@ extension Session {
                 rows += w.config.filter { $0.0 != "seed" && $0.0 != "threads" }.map { [$0.0, $0.1] }
                 return w.emit(.table(Table(header: ["setting", "value"], rows: rows)))
             default:
-                if let v = variables[topic] { return write(Session.showText(v)) }
+                if let v = variables[topic] { return w.say(Session.showText(v)) }
                 return try w.showResult(base: topic, index: nil)
             }
         }
         let v = try evaluate(e)
         if case .indexedName(let base, let index) = v { return try w.showResult(base: base, index: index) }
         if case .interpolated = e, case .word(let name) = v { return try w.showResult(base: name, index: nil) }
-        write(Session.showText(v))
+        // an output item, so reports keep it and a notebook cell ending with it has it as its value
+        w.say(Session.showText(v))
     }
 
     /// Strings print without quotes; everything else as written.
