@@ -69,10 +69,10 @@ struct GradientCheckReport: CustomStringConvertible {
 /// A fingerprint of the on/off state of every ReLU unit of `model` after a forward pass.
 func reluPattern(_ model: TrainableModel) -> UInt64 {
     var h: UInt64 = 0xcbf2_9ce4_8422_2325
-    for replica in model.reluOutputs {
-        for a in replica {
-            let p = a.buffer.base
-            for i in 0..<a.buffer.count { h = (h ^ (p[i] > 0 ? 1 : 0)) &* 0x100_0000_01b3 }
+    for replica in model.dropoutSites {
+        for site in replica {
+            let p = site.output.buffer.base
+            for i in 0..<site.output.buffer.count { h = (h ^ (p[i] > 0 ? 1 : 0)) &* 0x100_0000_01b3 }
         }
     }
     return h
