@@ -21,7 +21,7 @@ extension RLAgent {
         public var meanPolicyQ: Double
         public var validation: [TaskMetrics]
         /// Per task, the actor's mean predicted probability on `validation` and the label rate there:
-        /// calibration, which AUC ignores and logloss punishes (see `calibrationWarning`).
+        /// calibration, which AUC ignores and logloss punishes (docs/results.md, "D-PLE's logloss").
         public var meanPredictions: [Double]
         public var labelRates: [Double]
         public var meanAUC: Double
