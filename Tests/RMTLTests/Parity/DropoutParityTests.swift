@@ -76,11 +76,13 @@ import Testing
     /// branch 0 (what that did) must fail parity.
     @Test func pleBranchesDrawTheirOwnSharedExpertMasks() throws {
         let name = Self.fixtureName(.ple, tasks: 3)
+        var calls: [Int] = []
         let run = try PyTorchParityTests.run(.ple, fixture: name, threads: 1) { model in
             let shared = model.dropoutSites[0].filter { $0.modules[0].hasPrefix("expert.0.6.") }
-            precondition(shared.map(\.call) == [0, 1, 2], "level 0's shared experts: one site per task branch")
-            shared[1].givenMask = shared[0].givenMask
+            calls = shared.map(\.call)
+            if shared.count > 1 { shared[1].givenMask = shared[0].givenMask }
         }
+        #expect(calls == [0, 1, 2], "level 0's shared experts: one site per task branch")
         #expect(try run.comparisons.contains { !$0.passed })
     }
 }
