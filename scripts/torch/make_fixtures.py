@@ -21,6 +21,8 @@ parity_critic.safetensors: one CriticNeg TD step, names in write_critic() below.
 parity_rl_code.safetensors / parity_rl_paper.safetensors: one whole critic update as RLAgent.trainCritic
   performs it (actor forward for a', TD target, Adam, soft update), names in write_rl_td() below.
 parity_rmtl_step.safetensors: one RMTL-weighted actor step (w = 1 - lambda Q, Adam), write_rmtl_step().
+parity_<model>_<T>tasks_dropout.safetensors: T = 3, 4 tasks, dropout 0.3 in training mode, with every
+  Dropout call's mask (mask.<module>#<call>), write_dropout_model().
 Metadata records versions, seed, config and this command. Do not edit the files by hand.
 """
 import json
@@ -428,8 +430,85 @@ def write_rmtl_step():
     return path, sum(prm.numel() for prm in actor.parameters())
 
 
+DROPOUT_CONFIG = dict(CONFIG, dropout=0.3, batch=8)
+DROPOUT_CATEGORICAL = torch.tensor([[0, 1, 2], [3, 0, 1], [4, 3, 0], [0, 2, 2], [1, 1, 1], [2, 3, 0], [4, 0, 2],
+                                    [1, 2, 1]], dtype=torch.int64)
+DROPOUT_NUMERICAL = torch.tensor([[0.0], [0.5], [-1.25], [2.0], [0.0], [0.75], [-0.5], [1.5]])
+DROPOUT_MODELS = [(name, tasks) for name in ["sharedbottom", "omoe", "mmoe", "ple", "aitm"] for tasks in (3, 4)]
+
+
+def dropout_labels(tasks):
+    """(8, tasks) labels, each task a different mix of clicks (both classes in every column)."""
+    rows = torch.arange(8).unsqueeze(1)
+    cols = torch.arange(tasks).unsqueeze(0)
+    return (((rows + 1) * (cols + 2)) % 7 < 3).float()
+
+
+class MaskRecorder:
+    """Replaces every Dropout's forward by x * mask / (1 - p) with mask ~ Bernoulli(1 - p) drawn from
+    torch's generator (what F.dropout computes), and records each call's mask as
+    mask.<module name>#<call>: a module called several times in one forward (PLE's experts, once per
+    branch that mixes them) has one mask per call. rmtl reads these masks instead of drawing its own."""
+
+    def __init__(self, model):
+        self.masks = {}
+        for name, module in model.named_modules():
+            if isinstance(module, torch.nn.Dropout):
+                module.forward = self._recording(name, module.p)
+
+    def _recording(self, name, p):
+        def forward(x):
+            call = sum(1 for k in self.masks if k.startswith(f"mask.{name}#"))
+            mask = (torch.rand(x.shape) >= p).float()
+            self.masks[f"mask.{name}#{call}"] = mask
+            return x * mask / (1 - p)
+        return forward
+
+
+def write_dropout_model(name, tasks):
+    """The model with `tasks` tasks and dropout 0.3 in train mode, one forward and backward on an
+    8-row batch, the dropout masks recorded (MaskRecorder). The first seed from SEED on whose model
+    has a non-zero gradient in every parameter that can have one (with these masks)."""
+    c = dict(DROPOUT_CONFIG, task_num=tasks)
+    labels = dropout_labels(tasks)
+    seed = SEED
+    while True:
+        torch.manual_seed(seed)
+        model = models.make_model(name, c["field_dims"], c["numerical_num"], c["embed_dim"], c["bottom"], c["tower"],
+                                  tasks, c["expert_num"], c["dropout"])
+        model.train()
+        tensors = numpy_dict("", model.state_dict())
+        recorder = MaskRecorder(model)
+        outputs = model(DROPOUT_CATEGORICAL, DROPOUT_NUMERICAL)
+        loss = models.mtl_loss(outputs, labels)
+        loss.backward()
+        dead = [n for n, p in model.named_parameters()
+                if not (name == "ple" and n.startswith("gate.") and n.split(".")[2] == str(tasks))
+                and (p.grad is None or not torch.any(p.grad != 0))]
+        if not dead:
+            break
+        seed += 1
+    tensors["input.categorical"] = DROPOUT_CATEGORICAL.numpy().copy()
+    tensors["input.numerical"] = DROPOUT_NUMERICAL.numpy().copy()
+    tensors["input.labels"] = labels.numpy().copy()
+    tensors["output.probabilities"] = torch.stack(outputs).detach().numpy().copy()
+    tensors["loss"] = np.array(loss.item(), dtype=np.float32)
+    for pname, p in model.named_parameters():
+        grad = p.grad if p.grad is not None else torch.zeros_like(p)
+        tensors["grad." + pname] = grad.detach().numpy().copy()
+    tensors.update({k: v.numpy().copy() for k, v in recorder.masks.items()})
+    metadata = base_metadata("model_dropout")
+    del metadata["adam"]
+    metadata.update({"model": name, "seed": str(seed), "config": json.dumps(c, sort_keys=True),
+                     "masks": ",".join(recorder.masks), "parameters": ",".join(model.state_dict().keys())})
+    path = OUT / f"parity_{name}_{tasks}tasks_dropout.safetensors"
+    save_file(tensors, str(path), metadata=metadata)
+    return path, sum(p.numel() for p in model.parameters())
+
+
 WRITERS = {"critic": write_critic, "rl_code": lambda: write_rl_td("code"), "rl_paper": lambda: write_rl_td("paper"),
-           "rmtl_step": write_rmtl_step}
+           "rmtl_step": write_rmtl_step,
+           **{f"{name}_{tasks}tasks_dropout": (lambda n=name, t=tasks: write_dropout_model(n, t)) for name, tasks in DROPOUT_MODELS}}
 
 
 def main():

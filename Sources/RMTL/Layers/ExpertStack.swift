@@ -14,7 +14,8 @@ public final class ExpertStack {
     public let dropout: Float
     let first: Linear                 // all experts' first layers, fused
     let later: [[Linear]]             // later[l-1][e]: expert e's layer l
-    let activations: [Activation]     // per layer: (batch, count · hidden[l])
+    let sites: [DropoutSite]          // per layer: (batch, count · hidden[l]), after ReLU and dropout
+    let activations: [Activation]     // their buffers
     let gradients: [Activation]
     private var scale: Float = 1
 
@@ -56,20 +57,25 @@ public final class ExpertStack {
             later.append(layer)
         }
         self.later = later
-        activations = hidden.map { b.reluOutput(columns: count * $0) }
+        sites = hidden.indices.map { l in
+            b.reluOutput(columns: count * hidden[l], modules: (0..<count).map { e in b.scoped(scope(e)) { $0.qualified("mlp.\(3 * l + 2)") } })
+        }
+        activations = sites.map(\.output)
         gradients = hidden.map { Activation(capacity: b.capacity, columns: count * $0) }
     }
 
     /// The same experts (same parameters, gradients accumulate into the same slab) with their own
-    /// activation buffers, to run them on a second input (PLE's shared experts on each task's feature).
-    public init(sharingParametersOf other: ExpertStack, _ b: inout ModelBuilder) {
+    /// activation buffers, to run them on a second input (PLE's shared experts on each task's feature),
+    /// PyTorch's `call`-th call of them.
+    public init(sharingParametersOf other: ExpertStack, _ b: inout ModelBuilder, call: Int) {
         count = other.count
         inputCount = other.inputCount
         hidden = other.hidden
         dropout = other.dropout
         first = other.first
         later = other.later
-        activations = other.hidden.map { b.reluOutput(columns: other.count * $0) }
+        sites = other.sites.map { b.reluOutput(columns: $0.output.columns, modules: $0.modules, call: call) }
+        activations = sites.map(\.output)
         gradients = other.hidden.map { Activation(capacity: b.capacity, columns: other.count * $0) }
     }
 
@@ -83,13 +89,13 @@ public final class ExpertStack {
         let rows = x.rows
         var h = activations[0].matrix(rows: rows)
         first.forward(x, into: h)
-        reluDropoutForward(h, dropout: dropout, isTraining: isTraining, rng: &rng)
+        sites[0].forward(h, dropout: dropout, isTraining: isTraining, rng: &rng)
         for l in 1..<hidden.count {
             let y = activations[l].matrix(rows: rows)
             for e in 0..<count {
                 later[l - 1][e].forward(h.columns(e * hidden[l - 1], hidden[l - 1]), into: y.columns(e * hidden[l], hidden[l]))
             }
-            reluDropoutForward(y, dropout: dropout, isTraining: isTraining, rng: &rng)
+            sites[l].forward(y, dropout: dropout, isTraining: isTraining, rng: &rng)
             h = y
         }
         return h

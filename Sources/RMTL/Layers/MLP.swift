@@ -9,7 +9,8 @@ public final class MLP {
     public let dropout: Float
     let layers: [Linear]
     let output: Linear?
-    let activations: [Activation]      // hidden outputs, after ReLU and dropout
+    let sites: [DropoutSite]           // hidden outputs, after ReLU and dropout
+    let activations: [Activation]      // their buffers
     let gradients: [Activation]        // d loss / d hidden output
     let logits: Activation?
     private var scale: Float = 1       // 1/(1−p) of the last forward pass, for backward
@@ -27,7 +28,8 @@ public final class MLP {
         self.layers = layers
         let last = width
         output = hasOutputLayer ? b.scoped("mlp.\(3 * hidden.count)") { Linear(&$0, inputCount: last, outputCount: 1) } : nil
-        activations = hidden.map { b.reluOutput(columns: $0) }
+        sites = hidden.indices.map { i in b.reluOutput(columns: hidden[i], modules: [b.qualified("mlp.\(3 * i + 2)")]) }
+        activations = sites.map(\.output)
         gradients = hidden.map { Activation(capacity: b.capacity, columns: $0) }
         logits = hasOutputLayer ? Activation(capacity: b.capacity, columns: 1) : nil
     }
@@ -40,7 +42,7 @@ public final class MLP {
         for (i, layer) in layers.enumerated() {
             let y = activations[i].matrix(rows: x.rows)
             layer.forward(h, into: y)
-            reluDropoutForward(y, dropout: dropout, isTraining: isTraining, rng: &rng)
+            sites[i].forward(y, dropout: dropout, isTraining: isTraining, rng: &rng)
             h = y
         }
         guard let output, let logits else { return h }
@@ -86,11 +88,11 @@ public final class MLP {
     func forwardFromFirstLayer(rows: Int, isTraining: Bool, rng: inout RandomGenerator) -> Matrix {
         scale = isTraining && dropout > 0 ? 1 / (1 - dropout) : 1
         var h = activations[0].matrix(rows: rows)
-        reluDropoutForward(h, dropout: dropout, isTraining: isTraining, rng: &rng)
+        sites[0].forward(h, dropout: dropout, isTraining: isTraining, rng: &rng)
         for i in 1..<layers.count {
             let y = activations[i].matrix(rows: rows)
             layers[i].forward(h, into: y)
-            reluDropoutForward(y, dropout: dropout, isTraining: isTraining, rng: &rng)
+            sites[i].forward(y, dropout: dropout, isTraining: isTraining, rng: &rng)
             h = y
         }
         guard let output, let logits else { return h }

@@ -8,7 +8,9 @@
 /// `gate.{i}.{j}`. The shared branch (`gate.{i}.{taskCount}`, mixing every expert) only ever feeds
 /// the next level's shared branch, which is dropped after the last level: in the authors' model it
 /// never reaches an output, so it has parameters but no gradient, and rmtl does not compute it.
-/// At level 0 every branch reads the embedding, so each expert runs once there.
+/// At level 0 every branch reads the embedding, so without dropout each shared expert runs once
+/// there; with dropout each task branch runs them itself, as PyTorch does, so each draws its own
+/// dropout mask (one shared mask would correlate the tasks' noise, which the authors' model does not).
 public final class PLE: MultiTaskModel {
     public let config: ModelConfig
     let embedding: FeatureEmbedding
@@ -19,7 +21,7 @@ public final class PLE: MultiTaskModel {
 
     final class Level {
         let own: [ExpertStack]          // own[j]: task j's experts on task j's input
-        let shared: [ExpertStack]       // shared[j]: the shared experts on task j's input (one stack at level 0)
+        let shared: [ExpertStack]       // shared[j]: the shared experts on task j's input (one stack at level 0 without dropout)
         let gates: [Gate]               // gates[j] for task j; the shared branch's gate is unused
         let outputs: [Activation], dOutputs: [Activation]
 
@@ -31,7 +33,7 @@ public final class PLE: MultiTaskModel {
             let first = ExpertStack(&b, count: c.sharedExperts, inputCount: inputCount, hidden: [width], dropout: c.dropout) {
                 "expert.\(i).\(t * s + $0)"
             }
-            shared = i == 0 ? [first] : [first] + (1..<t).map { _ in ExpertStack(sharingParametersOf: first, &b) }
+            shared = i == 0 && c.dropout == 0 ? [first] : [first] + (1..<t).map { ExpertStack(sharingParametersOf: first, &b, call: $0) }
             gates = (0..<t).map { j in
                 b.scoped("gate.\(i).\(j)") { Gate(&$0, inputCount: inputCount, expertCount: c.sharedExperts + s) }
             }

@@ -20,6 +20,10 @@ extension RLAgent {
         /// Mean over actor steps of `−J = mean_b Σ_k Q_k(s, π(s))`.
         public var meanPolicyQ: Double
         public var validation: [TaskMetrics]
+        /// Per task, the actor's mean predicted probability on `validation` and the label rate there:
+        /// calibration, which AUC ignores and logloss punishes (docs/results.md, "D-PLE's logloss").
+        public var meanPredictions: [Double]
+        public var labelRates: [Double]
         public var meanAUC: Double
         public var isBest: Bool
         public var seconds: Double
@@ -69,13 +73,16 @@ extension RLAgent {
                 }
                 totalSteps += 1
             }
-            let metrics = actor.evaluate(on: validation)
+            let predictions = actor.predict(validation)
+            let metrics = RMTL.evaluate(predictions: predictions, on: validation)
             let mean = meanAUC(metrics)
             let improved = mean > best || bestValues == nil
             if improved { best = mean; bestValues = actor.values.array }
             let report = DDPGEpochReport(
                 epoch: epoch, steps: steps, actorSteps: actorSteps, tdLoss: lossSum / Double(steps),
-                meanPolicyQ: actorSteps > 0 ? policySum / Double(actorSteps) : .nan, validation: metrics, meanAUC: mean,
+                meanPolicyQ: actorSteps > 0 ? policySum / Double(actorSteps) : .nan, validation: metrics,
+                meanPredictions: predictions.map { $0.reduce(0.0) { $0 + Double($1) } / Double(max($0.count, 1)) },
+                labelRates: validation.labels.map { $0.reduce(0.0) { $0 + Double($1) } / Double(max($0.count, 1)) }, meanAUC: mean,
                 isBest: improved, seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
             reports.append(report)
             onEpoch(report)

@@ -126,9 +126,9 @@ public struct ModelBuilder {
     /// per task) raises it while that layer is built.
     public internal(set) var capacity: Int
     private var scope: [String] = []
-    /// Every buffer that holds a ReLU output, so gradient checks can tell when a finite-difference
-    /// step switched a unit on or off (a kink) without any global hook.
-    package private(set) var reluOutputs: [Activation] = []
+    /// Every ReLU + dropout site, in build order: gradient checks read their outputs to tell when a
+    /// finite-difference step switched a unit on or off (a kink); parity tests give them PyTorch's masks.
+    package private(set) var dropoutSites: [DropoutSite] = []
 
     public init(capacity: Int) { self.capacity = capacity }
 
@@ -145,11 +145,15 @@ public struct ModelBuilder {
         Parameter(slabs: slabs, offset: first.offset, count: count)
     }
 
-    /// An activation buffer for the output of a ReLU (registered in `reluOutputs`).
-    public mutating func reluOutput(columns: Int) -> Activation {
-        let a = Activation(capacity: capacity, columns: columns)
-        reluOutputs.append(a)
-        return a
+    /// `name` with the current scope in front: a PyTorch module name ("tower.0.mlp.2").
+    public func qualified(_ name: String) -> String { (scope + [name]).joined(separator: ".") }
+
+    /// The buffer of a ReLU + dropout output (registered in `dropoutSites`) whose column blocks are
+    /// the outputs of the PyTorch Dropout modules `modules` (full names), called for the `call`-th time.
+    public mutating func reluOutput(columns: Int, modules: [String], call: Int = 0) -> DropoutSite {
+        let site = DropoutSite(output: Activation(capacity: capacity, columns: columns), modules: modules, call: call)
+        dropoutSites.append(site)
+        return site
     }
 
     /// Runs `body` with `name` appended to the parameter-name prefix.

@@ -15,8 +15,8 @@ public final class TrainableModel: @unchecked Sendable {
     public let capacity: Int
     let replicas: [Network]
     let gradients: [FloatBuffer]
-    /// Per replica, every ReLU output buffer (for kink-aware gradient checks).
-    package let reluOutputs: [[Activation]]
+    /// Per replica, every ReLU + dropout site (kink-aware gradient checks, PyTorch's dropout masks).
+    package let dropoutSites: [[DropoutSite]]
     let dOutputs: [Activation]
 
     /// Builds an actor's replicas and draws the initial weights from `rng` (PyTorch's distributions).
@@ -41,16 +41,16 @@ public final class TrainableModel: @unchecked Sendable {
         self.capacity = batchCapacity
         self.threads = min(threads, batchCapacity)
         let perReplica = (batchCapacity + self.threads - 1) / self.threads
-        var replicas: [Network] = [], slabs: [ParameterSlabs] = [], relus: [[Activation]] = []
+        var replicas: [Network] = [], slabs: [ParameterSlabs] = [], sites: [[DropoutSite]] = []
         var layout = SlabLayout()
         for r in 0..<self.threads {
             var builder = ModelBuilder(capacity: perReplica)
             replicas.append(try build(&builder))
             if r == 0 { layout = builder.layout } else { assert(layout == builder.layout) }
             slabs.append(builder.slabs)
-            relus.append(builder.reluOutputs)
+            sites.append(builder.dropoutSites)
         }
-        reluOutputs = relus
+        dropoutSites = sites
         self.layout = layout
         trainableRanges = layout.trainableRanges
         self.replicas = replicas

@@ -147,10 +147,23 @@ extension Workspace {
         guard let splits else { throw WorkspaceError.failed("no critic: build one with 'critic' and train it") }
         let agent = try updateCritic([batchSize.map { ("batch", .integer($0)) }, learningRate.map { ("actor_lr", .real($0)) }].compactMap { $0 })
         let run = beginTrainingRun(changesActor: true)
+        var warned = false
         try engineStep {
             _ = try agent.trainDDPG(validation: splits.validation, epochs: epochs, rng: &rng) { [self] r in
                 let aucs = r.validation.map { "\($0.task) \(String(format: "%.4f", $0.auc))" }.joined(separator: "  ")
-                say("ddpg epoch \(r.epoch)  TD loss \(String(format: "%.5f", r.tdLoss))  policy Q \(r.meanPolicyQ.isNaN ? "- (no actor step yet: actor_after)" : String(format: "%.4f", r.meanPolicyQ))  val auc \(aucs)\(r.isBest ? "  best" : "")")
+                let calibration = r.validation.indices.map {
+                    "\(r.validation[$0].task) \(String(format: "%.4f", r.meanPredictions[$0]))/\(String(format: "%.4f", r.labelRates[$0]))"
+                }.joined(separator: "  ")
+                say("ddpg epoch \(r.epoch)  TD loss \(String(format: "%.5f", r.tdLoss))  policy Q \(r.meanPolicyQ.isNaN ? "- (no actor step yet: actor_after)" : String(format: "%.4f", r.meanPolicyQ))  val auc \(aucs)  mean p/rate \(calibration)\(r.isBest ? "  best" : "")")
+                if !warned, let t = r.validation.indices.first(where: { r.meanPredictions[$0] < r.labelRates[$0] / 2 }) {
+                    warned = true
+                    var causes: [String] = []
+                    if agent.settings.warmupPolicy == .random { causes.append("uniform random warm-up actions, few near the label rate (warmup=random)") }
+                    if agent.settings.rescalesRewardAction { causes.append("the reward of 0.5·a + 0.5, highest at a = 0 for any row with a rate below 1/2 (rescale=on)") }
+                    let why = causes.isEmpty ? "the critics' Q rises as the predictions fall"
+                        : "the critics learnt Q from " + causes.joined(separator: " and from ") + ", so their Q falls with a and each actor step lowers every prediction"
+                    say("warning: ddpg: the actor's mean \(r.validation[t].task) prediction \(String(format: "%.4f", r.meanPredictions[t])) is below half its label rate \(String(format: "%.4f", r.labelRates[t])): \(why); logloss rises while AUC holds (docs/results.md, D-PLE)")
+                }
                 record(EpochRecord(phase: "ddpg", epoch: r.epoch, loss: r.tdLoss, auc: r.validation.map { ($0.task, $0.auc) }, q: r.meanPolicyQ,
                                    run: run, model: actorSettings?.model))
             }

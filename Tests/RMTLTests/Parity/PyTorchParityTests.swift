@@ -24,7 +24,7 @@ import Testing
         config.experts = f.expertCount
         config.sharedExperts = f.expertCount / 2       // the authors' run.py: expert_num/2 each
         config.specificExperts = f.expertCount / 2
-        config.dropout = 0
+        config.dropout = f.dropout
         var rng = RandomGenerator(seed: 0)
         let model = try TrainableModel(config, batchCapacity: f.batch, threads: threads, rng: &rng)
         try load(fixture, into: model)
@@ -39,7 +39,7 @@ import Testing
     static func batch(_ fixture: ParityFixture) throws -> Batch {
         let rows = fixture.config.batch
         let data = try fixture.dataset()
-        let batch = Batch(capacity: rows, fieldCount: fixture.config.fieldDims.count, numericCount: 1, taskCount: 2)
+        let batch = Batch(capacity: rows, fieldCount: fixture.config.fieldDims.count, numericCount: 1, taskCount: fixture.config.taskCount)
         batch.gather(data, Array(0..<rows)[...])
         return batch
     }
@@ -78,25 +78,57 @@ import Testing
         print("parity \(what): 0.1% scaling caught in \(caught / 2) of \(gradients.count - zero) non-zero gradient tensors (\(zero) all-zero)")
     }
 
-    /// rmtl's outputs, loss and gradients on the fixture's batch; checks outputs and loss.
-    static func gradients(_ kind: ModelKind, threads: Int) throws -> [(name: String, expected: [Float], actual: [Float])] {
-        let fixture = try ParityFixture.load(kind.rawValue)
+    /// What rmtl computes on a fixture's batch: outputs, loss and every gradient, beside PyTorch's.
+    struct Run {
+        let fixture: ParityFixture
+        let probabilities: [Float]
+        let loss: Float
+        let gradients: [(name: String, expected: [Float], actual: [Float])]
+
+        /// Outputs and loss to 1e-4 relative, gradients to 1e-5 of their RMS.
+        var comparisons: [TensorComparison] {
+            get throws {
+                [compare("\(fixture.model) probabilities", expected: try fixture.values("output.probabilities"), actual: probabilities),
+                 compare("\(fixture.model) loss", expected: try fixture.values("loss"), actual: [loss])]
+                    + gradients.map { compareScaled("\(fixture.model) grad.\($0.name)", expected: $0.expected, actual: $0.actual) }
+            }
+        }
+    }
+
+    /// Runs the fixture `parity_<name>.safetensors` (the model's own by default). A fixture with
+    /// dropout runs in training mode with PyTorch's masks (`DropoutParityTests.giveMasks`), then
+    /// `alterMasks` (for tests that must see a changed mask fail).
+    static func run(
+        _ kind: ModelKind, fixture name: String? = nil, threads: Int, alterMasks: (TrainableModel) -> Void = { _ in }
+    ) throws -> Run {
+        let fixture = try ParityFixture.load(name ?? kind.rawValue)
         let model = try Self.model(kind, fixture, threads: threads)
+        let isTraining = fixture.config.dropout > 0
+        if isTraining {
+            try DropoutParityTests.giveMasks(fixture, to: model)
+            alterMasks(model)
+        }
         let batch = try Self.batch(fixture)
-        let rows = batch.rows
+        let rows = batch.rows, tasks = fixture.config.taskCount
         var rng = RandomGenerator(seed: 1)
-        var probabilities = [Float](repeating: 0, count: 2 * rows)
+        var probabilities = [Float](repeating: 0, count: tasks * rows)
         let labels = batch.labels
         let loss = probabilities.withUnsafeMutableBufferPointer { out in
             let out = UncheckedSendable(out)
-            return model.accumulateGradients(batch, isTraining: false, rng: &rng) { part, range, p, dp in
-                for r in 0..<p.rows { for t in 0..<2 { out.value[t * rows + range.lowerBound + r] = p[r, t] } }
+            return model.accumulateGradients(batch, isTraining: isTraining, rng: &rng) { part, range, p, dp in
+                for r in 0..<p.rows { for t in 0..<tasks { out.value[t * rows + range.lowerBound + r] = p[r, t] } }
                 return meanBinaryCrossEntropy(part, range, p, labels, rows, dp)
             }
         }
-        Self.expectMatch("\(kind) probabilities", expected: try fixture.values("output.probabilities"), actual: probabilities)
-        Self.expectMatch("\(kind) loss", expected: try fixture.values("loss"), actual: [Float(loss)])
-        return try fixture.parameterNames.map { ($0, try fixture.grad($0), model.gradient(of: $0)!) }
+        return Run(fixture: fixture, probabilities: probabilities, loss: Float(loss),
+                   gradients: try fixture.parameterNames.map { ($0, try fixture.grad($0), model.gradient(of: $0)!) })
+    }
+
+    /// rmtl's gradients on a fixture's batch, after checking its outputs and loss.
+    static func gradients(_ kind: ModelKind, fixture name: String? = nil, threads: Int) throws -> [(name: String, expected: [Float], actual: [Float])] {
+        let run = try Self.run(kind, fixture: name, threads: threads)
+        for c in try run.comparisons.prefix(2) { #expect(c.passed, "\(c)") }
+        return run.gradients
     }
 
     @Test(arguments: ModelKind.allCases, [1, 2])

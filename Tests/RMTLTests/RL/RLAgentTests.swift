@@ -227,6 +227,32 @@ import RMTL
         #expect(agent.actorTarget != nil && agent.actorTarget!.values.array != agent.actor.values.array)
     }
 
+    /// D-PLE in code mode pulls every prediction toward 0 (docs/results.md, D-PLE): the critics,
+    /// trained on uniform random actions with the reward of 0.5·a + 0.5, score lower actions higher.
+    /// The epoch report shows it: the mean prediction on validation (which must be the mean of what
+    /// the actor predicts) falls below half the label rate, which is the mean of the labels.
+    @Test func ddpgInCodeModeLowersThePredictionsBelowTheLabelRate() throws {
+        let (agent, start) = try warmAgent(.code, actorDropout: 0) {
+            $0.actorWarmupSteps = 0
+            $0.keepBest = false
+            $0.actorLearningRate = 1e-2       // a clearer drift in few steps
+        }
+        var rng = start
+        try agent.trainCritic(epochs: 4, rng: &rng)
+        let before = agent.actor.predict(rlSplits.validation).map { $0.reduce(0.0) { $0 + Double($1) } / Double($0.count) }
+        let reports = try agent.trainDDPG(validation: rlSplits.validation, epochs: 2, rng: &rng)
+        print("ddpg code mode: mean predictions by epoch \(reports.map(\.meanPredictions))")
+        let report = reports.last!, kept = reports.last(where: \.isBest)!
+        let after = agent.actor.predict(rlSplits.validation).map { $0.reduce(0.0) { $0 + Double($1) } / Double($0.count) }
+        let rates = rlSplits.validation.labels.map { $0.reduce(0.0) { $0 + Double($1) } / Double($0.count) }
+        print("ddpg code mode: mean predictions \(before) → \(report.meanPredictions), label rates \(report.labelRates)")
+        #expect(report.labelRates == rates)
+        for t in rates.indices {
+            #expect(abs(kept.meanPredictions[t] - after[t]) < 1e-9)       // the epoch kept is what the actor predicts
+            #expect(report.meanPredictions[t] < before[t] / 2 && report.meanPredictions[t] < rates[t] / 2)
+        }
+    }
+
     /// The whole recipe: the planted signal is learnt (AUC > 0.58 pretrained, after the control and
     /// after RMTL, at these small sizes), with λ = 0 the "RMTL" run is the control bit for bit (same
     /// starting weights, same seed), and with λ = 0.7 on a live critic it is not.

@@ -15,10 +15,12 @@ import RMTL
 /// ‖analytic‖ over its compared entries (an RMS error relative to the gradient's RMS). Entry by
 /// entry, Float rounding of the loss limits a central difference to about 1e-6 absolute, a few
 /// percent of the smallest tensors' gradients. So each tensor is also checked along its own
-/// gradient direction u = a/‖a‖ (over the entries away from kinks): the loss L(θ + t·u) is sampled at 12 points of a kink-free interval
-/// and a least-squares fit of its odd part gives the directional derivative, which must equal
-/// a·u = ‖a‖. All entries move together, so the signal is ‖a‖ rather than one entry's |aᵢ|, and the
-/// fit averages the rounding: a uniform 1% error of one tensor's gradient reads as 1e-2 there
+/// gradient direction u = a/‖a‖: with every ReLU unit frozen in its state at θ (the network
+/// linearised around θ's on/off pattern, which has the same loss and gradient at θ and no kinks),
+/// L(θ + t·u) is sampled on a span as large as its higher-order terms allow, and a least-squares
+/// fit of its odd part gives the directional derivative, which must equal a·u = ‖a‖. All entries
+/// move together, so the signal is T·‖a‖ rather than ε·|aᵢ|: a uniform 1% error of one tensor's
+/// gradient reads as 1e-2 there, against clean errors below 1e-3
 /// (`GradientTests.injectedErrorsAreCaught` checks that, for every tensor of every model).
 struct TensorGradientCheck: CustomStringConvertible {
     let name: String
@@ -34,17 +36,19 @@ struct TensorGradientCheck: CustomStringConvertible {
     var worst = ""
     /// |D − a·u| / |a·u| along the gradient direction u (0 for an all-zero gradient).
     var directionalError = 0.0
-    /// False when every span along u crossed a kink (then only the entrywise check applies).
+    /// False when no two spans along u agreed (the check then fails).
     var directionalMeasured = false
-    /// ‖a‖ over the entries away from kinks: the directional signal.
+    /// ‖a‖: the directional signal per unit step.
     var norm = 0.0
     /// RMS of the analytic gradient over the compared entries.
     var rms = 0.0
+    /// The span of the directional fit.
+    var span = 0.0
 
     var nonzeroFraction: Double { Double(nonzero) / Double(max(count, 1)) }
     var comparedFraction: Double { Double(compared) / Double(max(count, 1)) }
     var description: String {
-        "\(name): RMS \(rms), ‖a‖ \(norm), directional error \(directionalError), entrywise error \(error), \(compared)/\(count) compared, "
+        "\(name): RMS \(rms), ‖a‖ \(norm), directional error \(directionalError) (span \(span)), entrywise error \(error), \(compared)/\(count) compared, "
             + "\(kinks) at kinks, \(nonzero) non-zero; worst \(worst)"
     }
 }
@@ -69,10 +73,10 @@ struct GradientCheckReport: CustomStringConvertible {
 /// A fingerprint of the on/off state of every ReLU unit of `model` after a forward pass.
 func reluPattern(_ model: TrainableModel) -> UInt64 {
     var h: UInt64 = 0xcbf2_9ce4_8422_2325
-    for replica in model.reluOutputs {
-        for a in replica {
-            let p = a.buffer.base
-            for i in 0..<a.buffer.count { h = (h ^ (p[i] > 0 ? 1 : 0)) &* 0x100_0000_01b3 }
+    for replica in model.dropoutSites {
+        for site in replica {
+            let p = site.output.buffer.base
+            for i in 0..<site.output.buffer.count { h = (h ^ (p[i] > 0 ? 1 : 0)) &* 0x100_0000_01b3 }
         }
     }
     return h
@@ -92,6 +96,8 @@ struct FiniteDifferences {
     /// Per tensor: the unit direction (the analytic gradient's) and the loss's derivative along it.
     let directions: [[Double]?]
     let directional: [Double]
+    /// Per tensor: the span T of the directional fit (0 where none was kink-free).
+    let spans: [Double]
 
     /// The per-tensor comparison; `analytic` replaces the model's own (to inject errors).
     func report(analytic override: [Float]? = nil) -> GradientCheckReport {
@@ -126,6 +132,7 @@ struct FiniteDifferences {
                 t.directionalMeasured = !directional[k].isNaN
                 t.directionalError = t.directionalMeasured ? abs(directional[k] - projection) / max(abs(projection), 1e-30) : 0
                 t.norm = abs(projection)
+                t.span = spans[k]
             }
             report.tensors.append(t)
         }
@@ -141,10 +148,17 @@ func finiteDifferences(
     isTraining: Bool = false, mse: Bool = false
 ) -> FiniteDifferences {
     let input = input ?? batch.input
-    func loss() -> (Double, UInt64) {
+    /// The loss, and fingerprints of the ReLU pattern and of which outputs are exactly zero.
+    func loss() -> (value: Double, relus: UInt64, zeroOutputs: UInt64) {
         var masks = RandomGenerator(seed: 77)
         let labels = batch.labels, rows = batch.rows
+        // Which outputs are exactly zero (a critic's dead Q = −ReLU(z)): another kink. Shards write
+        // their own rows.
+        let zero = UnsafeMutableBufferPointer<Bool>.allocate(capacity: rows * model.outputCount)
+        defer { zero.deallocate() }
+        let zeros = UncheckedSendable(zero)
         let l = model.accumulateGradients(input, isTraining: isTraining, rng: &masks) { part, range, p, dp in
+            for r in 0..<p.rows { for t in 0..<p.columns { zeros.value[(range.lowerBound + r) * p.columns + t] = p[r, t] == 0 } }
             if mse { return meanSquaredError(p, labels, range, rows, dp) }
             _ = meanBinaryCrossEntropy(part, range, p, labels, rows, dp)
             // The loss value in Double from the Float probabilities (less rounding in the differences).
@@ -157,9 +171,12 @@ func finiteDifferences(
             }
             return total / Double(rows * p.columns)
         }
-        return (l, reluPattern(model))
+        var outputs: UInt64 = 0xcbf2_9ce4_8422_2325
+        for z in zero { outputs = (outputs ^ (z ? 1 : 0)) &* 0x100_0000_01b3 }
+        return (l, reluPattern(model), outputs)
     }
-    let (_, centerPattern) = loss()
+    func pattern() -> (Double, UInt64) { let l = loss(); return (l.value, l.relus ^ l.zeroOutputs) }
+    let (_, centerPattern) = pattern()
     let analytic = model.gradient
     var numeric = [Double](repeating: 0, count: analytic.count)
     var smooth = [Bool](repeating: false, count: analytic.count)
@@ -168,9 +185,9 @@ func finiteDifferences(
             let saved = model.values.base[i]
             for epsilon in epsilons {
                 model.values.base[i] = saved + epsilon
-                let (plus, plusPattern) = loss()
+                let (plus, plusPattern) = pattern()
                 model.values.base[i] = saved - epsilon
-                let (minus, minusPattern) = loss()
+                let (minus, minusPattern) = pattern()
                 model.values.base[i] = saved
                 if plusPattern == centerPattern && minusPattern == centerPattern {
                     // The perturbation actually applied is the Float difference, not 2ε.
@@ -182,56 +199,84 @@ func finiteDifferences(
             }
         }
     }
-    // Along each tensor's gradient direction u: L(θ + t·u) at t = ±T·j/6, j = 1…6, on the largest
-    // T whose whole interval keeps the ReLU pattern; fit (L(t) − L(−t))/2 = c₁·t + c₃·t³.
-    var directions: [[Double]?] = [], directional: [Double] = []
+    // Along each tensor's gradient direction u, with every ReLU unit's on/off state (and dropout
+    // mask) frozen as at θ: that linearised network has the loss's value and gradient at θ and no
+    // kinks, so the span T can be large, which makes the signal (∝ T·‖a‖) large against the Float
+    // rounding of the loss (≈ 1e-8). Samples L(θ ± t·u), t = T·j/8, j = 1…8; a least-squares fit of
+    // (L(t) − L(−t))/2 = c₁·t + c₃·t³ + c₅·t⁵ gives c₁. T halves from 3.2 until two spans agree to
+    // 2e-3 (the higher-order terms left out no longer matter; the largest spans serve the smallest
+    // gradients, e.g. AITM's attention biases, ‖a‖ ≈ 4e-6); a critic's output ReLU cannot be
+    // frozen, so a span where an output switches on or off is skipped.
+    let sites = model.dropoutSites.joined()
+    for site in sites {
+        site.givenMask = (0..<site.output.buffer.count).map { site.output.buffer.base[$0] > 0 ? 1 : 0 }
+        site.appliesReLU = false
+    }
+    defer { for site in sites { site.givenMask = nil; site.appliesReLU = true } }
+    let frozenOutputs = loss().zeroOutputs
+    var directions: [[Double]?] = [], directional: [Double] = [], spans: [Double] = []
     for slot in model.layout.slots {
-        // Entries at a kink for every ε would move a unit across zero: leave them out of u.
-        let a = (0..<slot.count).map { smooth[slot.offset + $0] ? Double(analytic[slot.offset + $0]) : 0 }
+        let a = (0..<slot.count).map { Double(analytic[slot.offset + $0]) }
         let norm = a.reduce(0) { $0 + $1 * $1 }.squareRoot()
-        guard norm > 0 else { directions.append(nil); directional.append(0); continue }
+        guard norm > 0 else { directions.append(nil); directional.append(0); spans.append(0); continue }
         let u = a.map { $0 / norm }
         let saved = (0..<slot.count).map { model.values.base[slot.offset + $0] }
         func at(_ t: Double) -> (Double, UInt64) {
             for j in 0..<slot.count { model.values.base[slot.offset + j] = Float(Double(saved[j]) + t * u[j]) }
             defer { for j in 0..<slot.count { model.values.base[slot.offset + j] = saved[j] } }
-            return loss()
+            let l = loss()
+            return (l.value, l.zeroOutputs)
         }
-        var derivative = Double.nan
-        for span in [0.1, 0.025, 0.006, 0.0015] {
-            var ts: [Double] = [], odd: [Double] = [], smooth = true
-            for j in 1...6 {
-                let t = span * Double(j) / 6
+        func slope(_ span: Double) -> Double? {
+            var ts: [Double] = [], odd: [Double] = []
+            for j in 1...8 {
+                let t = span * Double(j) / 8
                 let (plus, pp) = at(t), (minus, pm) = at(-t)
-                if pp != centerPattern || pm != centerPattern { smooth = false; break }
+                if pp != frozenOutputs || pm != frozenOutputs { return nil }
                 ts.append(t)
                 odd.append((plus - minus) / 2)
             }
-            guard smooth else { continue }
-            derivative = leastSquaresSlope(ts, odd)
-            break
+            return leastSquaresSlope(ts, odd)
+        }
+        var derivative = Double.nan, found = 0.0, previous: Double? = nil
+        var span = 3.2
+        while span > 1e-4 {
+            let d = slope(span)
+            if let d, let previous, abs(d - previous) <= 2e-3 * abs(d) { derivative = d; found = span; break }
+            previous = d
+            span /= 2
         }
         directions.append(u)
         directional.append(derivative)
+        spans.append(found)
     }
     // Leave the model's gradient as it was at θ.
     _ = loss()
     return FiniteDifferences(
         slots: model.layout.slots.map { ($0.name, $0.offset, $0.count) }, analytic: analytic, numeric: numeric, smooth: smooth,
-        directions: directions, directional: directional)
+        directions: directions, directional: directional, spans: spans)
 }
 
-/// c₁ of the least-squares fit y = c₁·t + c₃·t³ (a fifth-order term would amplify the rounding
-/// noise of the loss more than it removes truncation error at these spans).
+/// c₁ of the least-squares fit y = c₁·t + c₃·t³ + c₅·t⁵ (the odd part of a smooth function on
+/// a span where it has no kink).
 func leastSquaresSlope(_ ts: [Double], _ ys: [Double]) -> Double {
     let scale = ts.max()!
-    var m11 = 0.0, m13 = 0.0, m33 = 0.0, v1 = 0.0, v3 = 0.0
+    // Normal equations of the 3 × 3 fit in x = t / scale, solved by Cramer's rule.
+    var m = [[Double]](repeating: [0, 0, 0], count: 3), v = [0.0, 0, 0]
     for (t, y) in zip(ts, ys) {
-        let x = t / scale, x3 = x * x * x
-        m11 += x * x; m13 += x * x3; m33 += x3 * x3
-        v1 += x * y; v3 += x3 * y
+        let x = t / scale, basis = [x, x * x * x, x * x * x * x * x]
+        for i in 0..<3 {
+            v[i] += basis[i] * y
+            for j in 0..<3 { m[i][j] += basis[i] * basis[j] }
+        }
     }
-    return (v1 * m33 - v3 * m13) / (m11 * m33 - m13 * m13) / scale
+    func det(_ a: [[Double]]) -> Double {
+        a[0][0] * (a[1][1] * a[2][2] - a[1][2] * a[2][1]) - a[0][1] * (a[1][0] * a[2][2] - a[1][2] * a[2][0])
+            + a[0][2] * (a[1][0] * a[2][1] - a[1][1] * a[2][0])
+    }
+    var first = m
+    for i in 0..<3 { first[i][0] = v[i] }
+    return det(first) / det(m) / scale
 }
 
 func checkGradients(

@@ -14,6 +14,7 @@ struct ParityFixture {
         let taskCount: Int
         let expertCount: Int
         let batch: Int
+        var dropout: Float = 0
     }
 
     let model: String
@@ -32,14 +33,14 @@ struct ParityFixture {
             let fieldDims = c["field_dims"] as? [Int], let numerical = c["numerical_num"] as? Int,
             let embed = c["embed_dim"] as? Int, let bottom = c["bottom"] as? [Int],
             let tower = c["tower"] as? [Int], let tasks = c["task_num"] as? Int,
-            let experts = c["expert_num"] as? Int, let batch = c["batch"] as? Int
+            let experts = c["expert_num"] as? Int, let batch = c["batch"] as? Int, let dropout = c["dropout"] as? Double
         else { throw SafetensorsError(path: path, reason: .missingTensor("__metadata__.config")) }
         return ParityFixture(
             model: model, file: file, parameterNames: names,
             config: Config(
                 fieldDims: fieldDims, numericalCount: numerical, embedDim: embed, bottom: bottom,
                 tower: tower,
-                taskCount: tasks, expertCount: experts, batch: batch))
+                taskCount: tasks, expertCount: experts, batch: batch, dropout: Float(dropout)))
     }
 
     private func floats(_ name: String) throws -> [Float] {
@@ -60,15 +61,22 @@ struct ParityFixture {
         try file.tensor(name, dtype: .i64, path: "parity_\(model).safetensors").integers ?? []
     }
 
-    /// The fixture's input batch (ids, numeric column, two labels) as a one-session `Dataset`.
+    /// The PyTorch dropout mask of `module`'s `call`-th call in the fixture's forward (batch × width).
+    func mask(_ module: String, call: Int) throws -> [Float] { try floats("mask.\(module)#\(call)") }
+    /// The names of every recorded mask, "<module>#<call>".
+    var maskNames: [String] {
+        (file.metadata["masks"] ?? "").split(separator: ",").map { String($0.dropFirst("mask.".count)) }
+    }
+
+    /// The fixture's input batch (ids, numeric column, a label per task) as a one-session `Dataset`.
     func dataset() throws -> Dataset {
-        let rows = config.batch, fields = config.fieldDims.count
+        let rows = config.batch, fields = config.fieldDims.count, tasks = config.taskCount
         let ids = try ids(), numeric = try values("input.numerical"), labels = try values("input.labels")
         return Dataset(
             name: "fixture", categoricalNames: (0..<fields).map { "f\($0)" },
             categorical: (0..<fields).map { c in (0..<rows).map { Int32(ids[$0 * fields + c]) } }, cardinalities: config.fieldDims,
-            numericNames: ["x"], numeric: [numeric], taskNames: ["ctr", "ctcvr"],
-            labels: (0..<2).map { t in (0..<rows).map { labels[$0 * 2 + t] } },
+            numericNames: ["x"], numeric: [numeric], taskNames: tasks == 2 ? ["ctr", "ctcvr"] : (0..<tasks).map { "task\($0)" },
+            labels: (0..<tasks).map { t in (0..<rows).map { labels[$0 * tasks + t] } },
             sessions: Array(repeating: 0, count: rows), timestamps: Array(repeating: 0, count: rows))
     }
 }
