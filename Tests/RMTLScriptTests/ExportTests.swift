@@ -8,16 +8,17 @@ import Testing
 @Suite(.serialized) struct ExportTests {
     static let folder = CLI.temporaryFolder("export")
 
-    /// 600 rows, 30 users, 12 items (one spelled with a comma and one with a quote, to exercise CSV
+    /// 600 rows, 30 users, 13 items (one spelled with a comma and one with a quote, to exercise CSV
     /// quoting), time increasing (row r at 1.7e12 + 1000·r ms, which identifies it), click from item and
     /// user parity, buy ⊂ click.
     static let trainingCSV: String = {
         var lines = ["row_id,user,item,price,time,click,buy"]
         var state: UInt64 = 7
         func next() -> UInt64 { state = state &* 6364136223846793005 &+ 1442695040888963407; return state >> 33 }
-        let items = (0..<10).map { "item\($0)" } + ["a,b", "say \"hi\""]
+        // the last item, "late", occurs only in test rows (r ≥ 560): unseen in training
+        let items = (0..<10).map { "item\($0)" } + ["a,b", "say \"hi\"", "late"]
         for r in 0..<600 {
-            let user = Int(next() % 30), item = Int(next() % UInt64(items.count))
+            let user = Int(next() % 30), item = r >= 560 && r % 10 == 0 ? items.count - 1 : Int(next() % UInt64(items.count - 1))
             let click = (item % 3 == 0 || (user % 2 == 0 && next() % 3 == 0)) ? 1 : 0
             let buy = click == 1 && next() % 2 == 0 ? 1 : 0
             let quotedItem = items[item].contains(",") || items[item].contains("\"")
@@ -108,7 +109,7 @@ import Testing
         // the first test rows again (no labels, no time, columns in another order), then an unseen item and user
         let source = try Self.readCSV("\(Self.folder)/train.csv")
         var lines = ["item,price,user"]
-        for r in source.rows[480..<490] {
+        for r in source.rows[480..<490] + [source.rows[560]] {
             let item = r[2].contains(",") || r[2].contains("\"") ? "\"" + r[2].replacingOccurrences(of: "\"", with: "\"\"") + "\"" : r[2]
             lines.append("\(item),\(r[3]),\(r[1])")
         }
@@ -119,16 +120,18 @@ import Testing
             predict "\(new)" to "\(scored)"
             """)
         #expect(c.diagnostics.isEmpty, "\(c.diagnostics)")
-        #expect(c.stdout.contains { $0.contains("values not seen in training") && $0.contains("user 1 row") && $0.contains("item 1 row") },
+        #expect(c.stdout.contains { $0.contains("values not seen in training") && $0.contains("user 1 row") && $0.contains("item 2 rows") },
                 "\(c.stdout)")
         let (header, rows) = try Self.readCSV(scored)
         #expect(header == ["user", "item", "price", "ctr_pred", "ctcvr_pred"], "\(header)")
-        #expect(rows.count == 12)
+        #expect(rows.count == 13)
+        // the same raw row scores the same as in the test split, also when its item was unseen in training
         let test = try Self.readCSV(exported).rows
-        for i in 0..<10 {
-            #expect(rows[i][3] == test[i][6] && rows[i][4] == test[i][8], "row \(i): \(rows[i]) vs \(test[i])")
+        for (i, t) in (0..<10).map({ ($0, $0) }) + [(10, 80)] {
+            #expect(rows[i][3] == test[t][6] && rows[i][4] == test[t][8], "row \(i): \(rows[i]) vs \(test[t])")
         }
-        #expect(rows[10][1] == "brand-new" && Float(rows[10][3])! > 0 && Float(rows[10][3])! < 1)
+        #expect(test[80][3] == "late" && rows[10][1] == "late")
+        #expect(rows[11][1] == "brand-new" && Float(rows[11][3])! > 0 && Float(rows[11][3])! < 1)
     }
 
     @Test func predictWithoutAFeatureColumnIsAPositionedError() throws {
