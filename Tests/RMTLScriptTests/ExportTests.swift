@@ -31,7 +31,8 @@ import Testing
     /// The `time` values of rows `r`, as the CSV spells them.
     static func times(_ r: Range<Int>) -> [String] { r.map { String(1_700_000_000_000 + $0 * 1000) } }
 
-    static func prelude() -> String {
+    /// Loads and splits the CSV.
+    static func dataPrelude() -> String {
         let path = "\(folder)/train.csv"
         if !FileManager.default.fileExists(atPath: path) { try! trainingCSV.write(toFile: path, atomically: true, encoding: .utf8) }
         return """
@@ -39,6 +40,13 @@ import Testing
             threads 2
             load csv "\(path)" cat=[user, item] num=[price] labels=[ctr=click, ctcvr=buy] session=user time=time
             split time 0.6 0.2 0.2 keep_sessions=false
+
+            """
+    }
+
+    /// Loads, splits and trains a small ESMM.
+    static func prelude() -> String {
+        dataPrelude() + """
             actor esmm embed=4 bottom=[8] tower=[4]
             train actor epochs=2 batch=64
 
@@ -142,6 +150,16 @@ import Testing
         #expect(text.contains("\(new):1:1: no categorical column 'item' in the header: the actor was trained on it"), "\(text)")
         #expect(text.contains("did you mean 'itm'?"), "\(text)")
         #expect(!FileManager.default.fileExists(atPath: "\(Self.folder)/never.csv"))
+    }
+
+    @Test func aRestoredActorExportsTheSameFile() throws {
+        let saved = "\(Self.folder)/esmm.safetensors", before = "\(Self.folder)/before.csv", after = "\(Self.folder)/after.csv"
+        let first = Self.run("export predictions \"\(before)\"\nsave \"\(saved)\"\n")
+        #expect(first.diagnostics.isEmpty, "\(first.diagnostics)")
+        let second = CapturedSession()
+        second.session.run(source: Self.dataPrelude() + "restore \"\(saved)\"\nexport predictions \"\(after)\"\n", file: "t.rmtl", mode: .run)
+        #expect(second.diagnostics.isEmpty, "\(second.diagnostics)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: before)) == Data(contentsOf: URL(fileURLWithPath: after)))
     }
 
     @Test(arguments: ["export predictions \"p.csv\"", "export onnx \"m.onnx\"", "predict \"a.csv\" to \"b.csv\"",
