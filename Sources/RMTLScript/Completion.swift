@@ -43,7 +43,8 @@ public enum Completion {
         if !subs.isEmpty, words.count == 1 { return .words(filter(subs, prefix)) }
         let sub = subs.isEmpty ? nil : words[1]
         guard let spec = Commands.spec(verb: verb, sub: sub) else { return .words([]) }
-        if words.last == "as" { return .words([]) }
+        // after `as` (a new name) or `to` (a file), nothing to offer
+        if let last = words.last, spec.params.contains(where: { $0.keyword == last }) { return .words([]) }
         let used = Set(words.compactMap { w -> String? in w.firstIndex(of: "=").map { String(w[..<$0]) } })
         var out: [String] = []
         // values for the next positional parameter

@@ -53,6 +53,7 @@ public enum Help {
             }
         }
         if !c.needs.isEmpty { lines.append("  needs: " + c.needs.map { Diagnostic.describe($0) }.joined(separator: ", ")) }
+        lines += c.details.map { "  " + $0 }
         return lines.joined(separator: "\n")
     }
 
@@ -77,6 +78,7 @@ public enum Help {
                 lines.append("")
             }
             if !c.needs.isEmpty { lines += ["Needs " + c.needs.map { Diagnostic.describe($0) }.joined(separator: ", ") + ".", ""] }
+            for d in c.details { lines += [d, ""] }
         }
         return lines.joined(separator: "\n")
     }

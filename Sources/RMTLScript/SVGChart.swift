@@ -18,6 +18,9 @@ public struct SVGChart {
     public var series: [Series]
     public var width = 640.0
     public var height = 360.0
+    /// Reliability charts: both axes share one range starting at 0 and a dashed y = x line marks
+    /// perfect calibration.
+    public var isCalibration = false
 
     public init(title: String, xLabel: String, yLabel: String, series: [Series]) {
         self.title = title
@@ -59,10 +62,16 @@ public struct SVGChart {
         let all = series.flatMap(\.points).filter { $0.0.isFinite && $0.1.isFinite }
         var xMin = all.map(\.0).min() ?? 0, xMax = all.map(\.0).max() ?? 1
         var yMin = all.map(\.1).min() ?? 0, yMax = all.map(\.1).max() ?? 1
+        if isCalibration {
+            xMin = 0; yMin = 0
+            xMax = min(1, max(xMax, yMax) * 1.1); yMax = xMax
+        }
         if xMax == xMin { xMin -= 1; xMax += 1 }
         if yMax == yMin { let d = max(abs(yMin) * 0.05, 1e-6); yMin -= d; yMax += d }
-        let pad = (yMax - yMin) * 0.05
-        yMin -= pad; yMax += pad
+        if !isCalibration {
+            let pad = (yMax - yMin) * 0.05
+            yMin -= pad; yMax += pad
+        }
         // the legend is as wide as its longest name (about 7 px a character at 12 px)
         let legend = max(150, 50 + 7 * Double(series.map(\.name.count).max() ?? 0))
         let width = self.width - 150 + legend
@@ -85,6 +94,14 @@ public struct SVGChart {
         s += "<polyline points=\"\(f(left)),\(f(top)) \(f(left)),\(f(bottom)) \(f(right)),\(f(bottom))\" fill=\"none\" stroke=\"#333\"/>\n"
         s += "<text x=\"\(f((left + right) / 2))\" y=\"\(f(height - 8))\" text-anchor=\"middle\">\(SVGChart.escape(xLabel))</text>\n"
         s += "<text x=\"14\" y=\"\(f((top + bottom) / 2))\" text-anchor=\"middle\" transform=\"rotate(-90 14 \(f((top + bottom) / 2)))\">\(SVGChart.escape(yLabel))</text>\n"
+        if isCalibration {
+            let end = min(xMax, yMax)
+            s += "<line x1=\"\(f(px(0)))\" y1=\"\(f(py(0)))\" x2=\"\(f(px(end)))\" y2=\"\(f(py(end)))\" "
+                + "stroke=\"#888\" stroke-dasharray=\"5,4\"/>\n"
+            let ly = top + 8 + Double(series.count) * 18
+            s += "<line x1=\"\(f(right + 14))\" y1=\"\(f(ly))\" x2=\"\(f(right + 34))\" y2=\"\(f(ly))\" stroke=\"#888\" stroke-dasharray=\"5,4\"/>"
+            s += "<text x=\"\(f(right + 40))\" y=\"\(f(ly + 4))\">perfectly calibrated</text>\n"
+        }
         for (i, series) in series.enumerated() {
             let color = SVGChart.colors[i % SVGChart.colors.count]
             let pts = series.points.filter { $0.0.isFinite && $0.1.isFinite }

@@ -92,6 +92,11 @@ import RMTLScript
         #expect(words("eval ") == ["test", "val", "as"])
         #expect(words("show $", prefix: "") == ["lambda", "lr"])
         #expect(words("help tr") == ["train"])
+        #expect(words("export ") == ["results", "predictions", "onnx"])
+        #expect(words("export predictions \"f.csv\" ") == ["split=", "as"])
+        #expect(words("predict \"a.csv\" ") == ["to"])
+        #expect(words("predict \"a.csv\" to ").isEmpty)
+        #expect(words("plot c") == ["calibration"])
     }
 
     @Test func pathsInsideStrings() {

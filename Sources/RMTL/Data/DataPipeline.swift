@@ -29,6 +29,11 @@ public struct DataPipeline: Sendable {
     /// Encoders and splits of the last `split`.
     public private(set) var encoders: [FieldEncoder] = []
     public private(set) var splits: DatasetSplits?
+    /// Rows of `table` behind each part of the last `split`: row `i` of `splits.test` is
+    /// `table` row `splitRows.test[i]` (per-row exports write the raw values from there).
+    public private(set) var splitRows: (train: [Int], validation: [Int], test: [Int])?
+    /// The column options of `load csv` (nil for the other loaders): `predict` reads new files with them.
+    public private(set) var csvOptions: CSVLoadOptions?
     /// Where the table came from a cache ("hit"), was read and cached ("miss"), or read without one.
     public private(set) var cacheStatus: DataCache.Status = .disabled
 
@@ -130,6 +135,7 @@ public struct DataPipeline: Sendable {
             directory: folder.isEmpty ? "." : folder
         ) { try GenericCSVReader.read(path: path, options: options) }
         var pipeline = DataPipeline(source: table, encoderOptions: EncoderOptions(), cacheStatus: status, cacheEntry: entry, cacheRemoved: removed)
+        pipeline.csvOptions = options
         if !table.sessions.isEmpty { try pipeline.sessionize(byColumn: options.session ?? "") }
         return pipeline
     }
@@ -148,6 +154,7 @@ public struct DataPipeline: Sendable {
         table = try DataCache.derived(entry) { try source.sessionized(gapMilliseconds: gapMilliseconds) }
         isSessionized = true
         splits = nil
+        splitRows = nil
     }
 
     /// `sessionize by=column`: rows sharing the column's value form one session.
@@ -155,6 +162,7 @@ public struct DataPipeline: Sendable {
         table = try source.sessionized(byColumn: column)
         isSessionized = true
         splits = nil
+        splitRows = nil
     }
 
     // MARK: - split
@@ -180,6 +188,7 @@ public struct DataPipeline: Sendable {
             train: parts.train, validation: parts.validation, test: parts.test, options: encoderOptions)
         encoders = result.encoders
         splits = result.splits
+        splitRows = parts
         return result.splits
     }
 }

@@ -68,8 +68,8 @@ public struct CSVLoadOptions: Sendable, Equatable {
 /// Reads a CSV/TSV whose columns the caller names.
 public enum GenericCSVReader {
     /// Checks the column lists against each other (leakage, duplicates) before any reading.
-    static func validate(_ o: CSVLoadOptions, file: String) throws {
-        if o.labels.isEmpty {
+    static func validate(_ o: CSVLoadOptions, file: String, labelsRequired: Bool = true) throws {
+        if o.labels.isEmpty && labelsRequired {
             throw DataError(file: file, message: "no label columns given", hint: "add labels=[ctr=<column>, ...]")
         }
         if o.categorical.isEmpty && o.numeric.isEmpty {
@@ -94,8 +94,9 @@ public enum GenericCSVReader {
     }
 
     /// Reads `path` into an `InteractionTable`. Every problem is a `DataError` with line and column.
-    public static func read(path: String, options o: CSVLoadOptions) throws -> InteractionTable {
-        try validate(o, file: path)
+    /// Without `labelsRequired` (scoring new data) `o.labels` may be empty.
+    public static func read(path: String, options o: CSVLoadOptions, labelsRequired: Bool = true) throws -> InteractionTable {
+        try validate(o, file: path, labelsRequired: labelsRequired)
         let reader = try CSVReader(path: path, separator: o.separator)
         let header = try CSVHeader(reading: reader)
         let catIndex = try o.categorical.map { try header.index(of: $0, role: "categorical column") }
@@ -117,8 +118,10 @@ public enum GenericCSVReader {
         var keyColumns = keyIndex.map { _ in [Int32]() }
         var times: [Int64] = []
         let width = header.names.count
+        var rows = 0
         while try reader.nextRecord() {
             try reader.requireFieldCount(width)
+            rows += 1
             for (k, i) in catIndex.enumerated() { catColumns[k].append(cats[k].intern(reader.field(i))) }
             for (k, i) in numIndex.enumerated() {
                 let x = try reader.float(i, column: o.numeric[k])
@@ -128,7 +131,6 @@ public enum GenericCSVReader {
             for (k, i) in keyIndex.enumerated() { keyColumns[k].append(keys[k].intern(reader.field(i))) }
             if let i = timeIndex { times.append(try reader.int64(i, column: o.time!)) }  // safe: timeIndex set only when o.time is
         }
-        let rows = labelColumns.first?.count ?? 0
         if rows == 0 {
             throw DataError(file: path, line: header.line, message: "no data rows after the header")
         }

@@ -21,7 +21,8 @@ public struct ProcessedLoadOptions: Sendable, Equatable {
         self.fields = fields
     }
 
-    var fingerprint: String { "selection=\(selection.rawValue) fields=\(fields)" }
+    /// `keys=`: caches written before the itemid key column existed are not served.
+    var fingerprint: String { "selection=\(selection.rawValue) fields=\(fields) keys=visitorid,itemid" }
 }
 
 /// Reads `train.csv`, `val.csv`, `test.csv` and `item_feadf.csv` from the authors' layout.
@@ -60,7 +61,7 @@ public enum ProcessedReader {
 
         var table = InteractionTable(
             name: directory, categoricalNames: options.fields, categorical: options.fields.map { _ in [] },
-            taskNames: ["ctr", "ctcvr"], labels: [[], []], keyColumnNames: ["visitorid"])
+            taskNames: ["ctr", "ctcvr"], labels: [[], []], keyColumnNames: ["visitorid", "itemid"])
         let visitors = TokenInterner()
         var visitorColumn: [Int32] = []
         var items = KeyInterner()
@@ -101,8 +102,9 @@ public enum ProcessedReader {
             }
         }
         table.vocabularies = fieldInterners.map { $0.frozen() }
-        table.keyColumns = [visitorColumn]
-        table.keyVocabularies = [visitors.frozen()]
+        // itemid as a key: the raw item ids of per-row exports (`export predictions`)
+        table.keyColumns = [visitorColumn, table.items]
+        table.keyVocabularies = [visitors.frozen(), RetailRocketReader.numericTokens(items.keys)]
         table.users = visitorColumn
         table.sessions = visitorColumn
         table.dropped.add("itemid missing from item_feadf.csv", noFeatures)

@@ -25,7 +25,8 @@ public struct RetailRocketLoadOptions: Sendable, Equatable {
         self.labels = labels
     }
 
-    var fingerprint: String { "properties=\(properties.rawValue) fields=\(fields)" }
+    /// `keys=`: caches written before the itemid key column existed are not served.
+    var fingerprint: String { "properties=\(properties.rawValue) fields=\(fields) keys=visitorid,itemid" }
 }
 
 /// Reads `events.csv`, `item_properties_part1.csv`, `item_properties_part2.csv` (and, when present,
@@ -136,10 +137,10 @@ public enum RetailRocketReader {
         var table = InteractionTable(
             name: directory, rowUnit: .event, categoricalNames: options.fields, categorical: categorical,
             vocabularies: interners.map { $0.frozen() }, taskNames: eventKinds, labels: labels, users: users,
-            items: itemColumn, timestamps: times, keyColumnNames: ["visitorid"], keyColumns: [users],
-            keyVocabularies: [TokenList(bytes: [], offsets: [0])])
-        // The visitorid key column's spellings are only needed for split by=; keep the ids as text.
-        table.keyVocabularies = [numericTokens(visitors.keys)]
+            items: itemColumn, timestamps: times, keyColumnNames: ["visitorid", "itemid"], keyColumns: [users, itemColumn])
+        // The key columns' spellings serve split by=, sessionize by= and the raw ids of per-row exports
+        // (`export predictions`); keep the ids as text.
+        table.keyVocabularies = [numericTokens(visitors.keys), numericTokens(items.keys)]
         table.notes.append(
             "events: \(times.count) (\(eventKinds.indices.map { "\(labels[$0].reduce(0) { $0 + Int($1) }) \(eventKinds[$0])" }.joined(separator: ", ")))")
         table.notes.append("item properties: \(propertyRows) rows read, \(keptRows) used (fields \(options.fields.joined(separator: ", ")))")

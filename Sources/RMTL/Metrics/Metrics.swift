@@ -22,6 +22,15 @@ public struct TaskMetrics: Sendable, Equatable, Codable {
         self.positives = positives
     }
 
+    /// The exact definitions, for `help eval`, `help export predictions` and the docs.
+    public static let definitions = [
+        "AUC: ROC AUC over the split's rows, tied scores counting half (sklearn.metrics.roc_auc_score(label, pred)).",
+        "Logloss: mean over rows of −[y·max(log p, −100) + (1−y)·max(log(1−p), −100)] (PyTorch's BCELoss clamp; "
+            + "sklearn.metrics.log_loss(label, pred) agrees while no p is exactly 0 or 1).",
+        "s-Logloss: the same per-row loss averaged within each session, then averaged over sessions "
+            + "(every session weighs the same; sessions as in the `session` column of 'export predictions').",
+    ]
+
     /// The metric by its script name: `auc`, `logloss`, `slogloss`.
     public func value(_ metric: String) -> Double? {
         switch metric {

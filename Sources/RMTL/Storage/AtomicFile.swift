@@ -30,8 +30,42 @@ public enum AtomicFile {
     ) throws(AtomicFileError) {
         let target = WriteTarget.resolve(path)
         switch target.kind {
-        case .regular, .missing: try replace(chunks, at: target.path, reportedAs: path, io: io)
+        case .regular, .missing:
+            do {
+                try replace(at: target.path, reportedAs: path, io: io) { fd throws(SystemError) in try writeAll(chunks, to: fd, io: io) }
+            } catch let error as AtomicFileError { throw error } catch {
+                throw AtomicFileError(path: path, step: .write, error: error as? SystemError ?? SystemError(EIO))
+            }
         case .characterDevice, .fifo, .socket: try writeDirectly(chunks, to: target, reportedAs: path, io: io)
+        case .folder: throw AtomicFileError(path: path, step: .unsupportedTarget, error: SystemError(EISDIR))
+        case .other: throw AtomicFileError(path: path, step: .unsupportedTarget, error: SystemError(ENOTSUP))
+        }
+    }
+
+    /// Writes what `produce` appends to its `StreamingFileWriter`, as it goes (1 MiB at a time), to
+    /// `path` with the same guarantees as `write(_:to:io:)`: files far larger than memory (per-row
+    /// predictions of millions of rows) are never held whole. An error thrown by `produce` removes
+    /// the temporary file, leaves the target untouched and is rethrown as it is.
+    public static func stream(
+        to path: String, io: some FileIO = POSIXFileIO(), produce: (StreamingFileWriter) throws -> Void
+    ) throws {
+        let target = WriteTarget.resolve(path)
+        func content(_ fd: Int32) throws {
+            let writer = StreamingFileWriter { chunk throws(SystemError) in try writeAll([chunk], to: fd, io: io) }
+            try produce(writer)
+            try writer.flush()
+        }
+        switch target.kind {
+        case .regular, .missing: try replace(at: target.path, reportedAs: path, io: io, content: content)
+        case .characterDevice, .fifo, .socket:
+            let fd: Int32
+            do { fd = try target.kind == .socket ? connectSocket(target.path) : openExisting(target.path) } catch {
+                throw AtomicFileError(path: path, step: .open, error: error)
+            }
+            defer { try? io.close(fd) }
+            do { try content(fd) } catch let error as SystemError {
+                throw AtomicFileError(path: path, step: .writeDirectly, error: error)
+            }
         case .folder: throw AtomicFileError(path: path, step: .unsupportedTarget, error: SystemError(EISDIR))
         case .other: throw AtomicFileError(path: path, step: .unsupportedTarget, error: SystemError(ENOTSUP))
         }
@@ -114,9 +148,11 @@ public enum AtomicFile {
 
     /// The atomic sequence above, for a regular file (or a new one) at `path`; errors name `shown`
     /// (the path the user gave, which may be a link to `path`).
+    /// `content` writes the bytes to the temporary file's descriptor; a `SystemError` it throws is
+    /// reported as the write step's, any other error is rethrown after the clean-up.
     private static func replace(
-        _ chunks: [[UInt8]], at path: String, reportedAs shown: String, io: some FileIO
-    ) throws(AtomicFileError) {
+        at path: String, reportedAs shown: String, io: some FileIO, content: (Int32) throws -> Void
+    ) throws {
         let (folder, name) = split(path)
         let tempPrefix = ".\(name).tmp-"
         if let names = try? io.contentsOfDirectory(folder) {
@@ -137,7 +173,10 @@ public enum AtomicFile {
             return AtomicFileError(path: shown, step: step, error: error)
         }
 
-        do { try writeAll(chunks, to: fd, io: io) } catch { throw abandon(.write, error) }
+        do { try content(fd) } catch let error as SystemError { throw abandon(.write, error) } catch {
+            _ = abandon(.write, SystemError(EIO))
+            throw error
+        }
         do { try io.fsync(fd) } catch { throw abandon(.fsyncFile, error) }
         isOpen = false
         do { try io.close(fd) } catch { throw abandon(.close, error) }

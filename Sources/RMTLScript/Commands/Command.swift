@@ -136,6 +136,8 @@ public struct CommandSpec: Sendable {
     /// Engine state it invalidates (`actor` drops the critics).
     public var removes: [StateFlag] = []
     public var summary: String
+    /// Further paragraphs for `help COMMAND` and docs/commands.md (exact definitions, file layouts).
+    public var details: [String] = []
     /// Hidden commands are for tests: left out of `help` and completion.
     public var isHidden = false
     /// Rules across arguments, checked on constants by the checker and on values when run.
@@ -147,7 +149,7 @@ public struct CommandSpec: Sendable {
     init(_ verb: String, _ sub: String? = nil, params: [ParamSpec] = [], variadic: ParamSpec? = nil,
          acceptsAnyNamedArgument: Bool = false, needs: [StateFlag] = [], produces: [StateFlag] = [],
          removes: [StateFlag] = [], rules: [ArgumentRule] = [], hidden: Bool = false, summary: String,
-         effect: (@Sendable (inout Checker, BoundCommand) -> Void)? = nil, action: @escaping CommandAction) {
+         details: [String] = [], effect: (@Sendable (inout Checker, BoundCommand) -> Void)? = nil, action: @escaping CommandAction) {
         self.verb = verb
         self.sub = sub
         self.params = params
@@ -159,6 +161,7 @@ public struct CommandSpec: Sendable {
         self.rules = rules
         self.isHidden = hidden
         self.summary = summary
+        self.details = details
         self.effect = effect
         self.action = action
     }
@@ -170,7 +173,7 @@ public struct CommandSpec: Sendable {
         var parts = [id]
         for p in params {
             let shown: String
-            if let k = p.keyword { shown = "\(k) NAME" }
+            if let k = p.keyword { shown = "\(k) " + (p.type == .path ? "FILE" : "NAME") }
             else if p.isPositional { shown = p.name.uppercased() }
             else { shown = "\(p.name)=" + (p.defaultValue?.description ?? "…") }
             parts.append(p.isRequired ? shown : "[\(shown)]")

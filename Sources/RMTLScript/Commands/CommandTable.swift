@@ -6,7 +6,8 @@ public let commandTable: [CommandSpec] = [
     .sessionize, .split, .show,
     .actor, .trainActor, .critic, .trainCritic, .trainRMTL, .trainDDPG,
     .eval, .compare, .runs, .save, .restore, .exportResults, .importResults,
-    .plotLoss, .plotAUC, .plotQ, .report, .help, .quit,
+    .exportPredictions, .predict, .exportONNX,
+    .plotLoss, .plotAUC, .plotQ, .plotCalibration, .report, .help, .quit,
     // hidden test commands
     .sleep, .spin, .recordResult, .recordEpoch,
 ]

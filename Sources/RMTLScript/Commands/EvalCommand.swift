@@ -1,3 +1,5 @@
+import RMTL
+
 extension CommandSpec {
     static let eval = CommandSpec(
         "eval",
@@ -7,6 +9,7 @@ extension CommandSpec {
         ],
         needs: [.trainedActor, .splits],
         summary: "AUC, Logloss and s-Logloss per task, stored under a name.",
+        details: TaskMetrics.definitions,
         effect: storesResult
     ) { a in
         let r = try a.result("as")!

@@ -177,6 +177,11 @@ extension Workspace {
         guard data.rowCount > 0 else { throw WorkspaceError.failed("the \(split) split is empty") }
         let result = EvalResult(base: base, index: index, seed: seed, split: split, model: actorSettings?.model,
                                 tasks: model.evaluate(on: data))
+        storeEvaluation(result)
+    }
+
+    /// Stores an evaluation of the current actor (`eval`, `export predictions … as NAME`) and shows it.
+    func storeEvaluation(_ result: EvalResult) {
         store(result)
         if let run = actorRun {  // charts label the run's series with the names it was evaluated as
             for i in history.indices where history[i].run == run && !(history[i].evaluatedAs ?? []).contains(result.name) {

@@ -180,6 +180,13 @@ func expectDataError(
         #expect(t.vocabularies[2].string(Int(t.categorical[2][0])) == "3")
         #expect(t.vocabularies[6].string(Int(t.categorical[6][1])) == "0")
         #expect(splits.train.sessions == [0, 0, 1])
+        // per-row exports give the raw keys of the test row back: visitor 200, item 10 (issue 16)
+        let raw = p.rawColumns(rows: try #require(p.tableRows(ofPart: "test")))
+        #expect(Array(raw.map(\.name).prefix(4)) == ["session", "visitorid", "itemid", "time"])
+        for (k, want) in [(1, "200"), (2, "10")] {
+            guard case .tokens(_, let tokens, let ids) = raw[k] else { Issue.record("\(raw[k].name) is not a token column"); continue }
+            #expect(ids.map { tokens.string(Int($0)) } == [want])
+        }
         #expect(p.summary.description.contains("validation = test.csv"))
 
         var swapped = try DataPipeline.loadProcessed(
