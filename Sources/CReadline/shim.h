@@ -26,13 +26,14 @@ static inline int rmtl_history_length(void) { return history_length; }
 
 // Ctrl-C at the prompt, called from rl_signal_event_hook (normal context): drop the partial
 // line and redraw a fresh prompt; readline() keeps waiting for input.
-static inline void rmtl_rl_abandon_line(int echo_ctrl_c) {
+static inline void rmtl_rl_abandon_line(int echo_ctrl_c, const char *fresh_prompt) {
     rl_free_line_state();
     rl_replace_line("", 1);
     rl_point = rl_end = rl_mark = 0;
     if (echo_ctrl_c) fputs("^C", rl_outstream ? rl_outstream : stdout);
     rl_crlf();
     rl_on_new_line();
+    rl_set_prompt(fresh_prompt);  // a dropped block's `...` prompt becomes the first-line prompt
     rl_redisplay();
 }
 

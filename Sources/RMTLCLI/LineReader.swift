@@ -53,11 +53,18 @@ private let completer: @convention(c) (UnsafePointer<CChar>?, Int32, Int32) -> U
     }
 }
 
-/// Runs in normal context when readline's read() was interrupted by SIGINT: drop the partial line.
+/// The prompt's two faces: a new entry, and the next line of an unfinished block.
+enum PromptText {
+    static let first = "rmtl> "
+    static let continuation = "...   "
+}
+
+/// Runs in normal context when readline's read() was interrupted by SIGINT: drop the partial line
+/// (or block) and show the first-line prompt.
 private let signalEventHook: @convention(c) () -> Int32 = {
     if Interrupt.requested.exchange(false, ordering: .relaxed) {
         promptCancelled.store(true, ordering: .relaxed)
-        rmtl_rl_abandon_line(1)
+        rmtl_rl_abandon_line(1, PromptText.first)
     }
     return 0
 }

@@ -38,7 +38,7 @@ enum Prompt {
                 $0 = Completion.Context(results: session.workspace.resultGroups,
                                         variables: session.currentCheckState().variableOrder)
             }
-            let prompt = interactive ? (buffer.isEmpty ? "rmtl> " : "...   ") : ""
+            let prompt = interactive ? (buffer.isEmpty ? PromptText.first : PromptText.continuation) : ""
             guard let line = reader.readLine(prompt: prompt) else {
                 if interactive { printLine("") }
                 if !buffer.isEmpty, interactive {  // Ctrl-D inside a block: leave, saying what was dropped
