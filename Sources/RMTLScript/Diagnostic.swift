@@ -178,18 +178,23 @@ public struct Diagnostic: Sendable {
         }
     }
 
+    /// `file:line:col: warning: …` (the command it is about; no location outside a command) and
+    /// its hint on the next line, as errors have them.
+    static func warning(_ message: String, hint: String?, at location: SourceRange?) -> String {
+        (location.map { "\($0): " } ?? "") + "warning: \(message)" + (hint.map { "\nhint: \($0)" } ?? "")
+    }
+
     /// The warning (and its hint) `split` prints when parts came out far from the fractions asked
     /// (`asked` nil: by a column or preset) or nearly empty.
-    public static func lopsidedSplit(parts: [String], asked: [Double]?, achieved: [Double], keptSessions: Bool) -> String {
+    static func lopsidedSplit(parts: [String], asked: [Double]?, achieved: [Double], keptSessions: Bool) -> (message: String, hint: String) {
         func shares(_ f: [Double]) -> String { f.map { Workspace.percent($0) }.joined(separator: " / ") }
-        var text = "warning: the split is lopsided (\(parts.joined(separator: ", ")))"
-        text += asked.map { ": asked \(shares($0)), got \(shares(achieved))" } ?? ": got \(shares(achieved))"
-        if keptSessions { text += "; sessions are kept whole and some span most of the period" }
-        text += "\nhint: "
-        text += keptSessions
+        var message = "the split is lopsided (\(parts.joined(separator: ", ")))"
+        message += asked.map { ": asked \(shares($0)), got \(shares(achieved))" } ?? ": got \(shares(achieved))"
+        if keptSessions { message += "; sessions are kept whole and some span most of the period" }
+        let hint = keptSessions
             ? "cut sessions at idle gaps with 'sessionize gap=30m', or split rows by time with 'keep_sessions=false'"
             : asked == nil ? "check the column's values" : "cut sessions at idle gaps with 'sessionize gap=30m'"
-        return text
+        return (message, hint)
     }
 
     /// `rmtl help WORD` for a word that is neither a shell subcommand nor a language command.

@@ -485,6 +485,8 @@ public final class Session {
             throw errors.first ?? ScriptError.runtime("cannot run '\(c.name.text)'", at: c.name.range)
         }
         let args = Arguments(bound: bound, session: self)
+        workspace.commandLocation = c.name.range
+        defer { workspace.commandLocation = nil }
         do {
             for rule in bound.spec.rules {
                 if let e = rule.check(bound, { name in try? args.value(name) }) { throw e }

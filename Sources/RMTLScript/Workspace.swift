@@ -138,6 +138,14 @@ public final class Workspace {
 
     func say(_ text: String) { emit(.text(text)) }
 
+    /// The command running now (set by the session), so that warnings point at it.
+    var commandLocation: SourceRange?
+
+    /// A warning about the running command, as `file:line:col: warning: …` and its hint.
+    func warn(_ message: String, hint: String? = nil) {
+        say(Diagnostic.warning(message, hint: hint, at: commandLocation))
+    }
+
     /// Runs one engine call for a command, turning what the engine throws into a workspace error:
     /// Ctrl-C into `interrupted`; a data error into its file:line:col, message and hint; anything
     /// else into a failure in the engine's own words. Setting and configuration errors pass through

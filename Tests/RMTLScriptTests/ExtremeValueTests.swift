@@ -145,7 +145,7 @@ import RMTLScript
         let r = try CLI.run(["run", script])
         #expect(r.status == 0)
         let cores = Machine.cores
-        #expect(r.stdout == "warning: threads 1000000000 is more than the \(cores) cores of this machine; using \(cores)\nthreads \(cores)\nthreads 1\n")
+        #expect(r.stdout == "\(script):1:1: warning: threads 1000000000 is more than the \(cores) cores of this machine; using \(cores)\nthreads \(cores)\nthreads 1\n")
     }
 
     @Test func byteCountsReadAsPeopleWriteThem() {

@@ -108,7 +108,7 @@ import Testing
         #expect(kept.diagnostics.isEmpty, "\(kept.diagnostics)")
         let out = kept.stdout.joined(separator: "\n")
         #expect(out.contains("split: train 3000 (99.4%), val 12 (0.4%), test 6 (0.2%) rows"), "\(out)")
-        #expect(out.contains("warning: the split is lopsided (train, val, test): asked 60.0% / 20.0% / 20.0%, got 99.4% / 0.4% / 0.2%"), "\(out)")
+        #expect(out.contains("t.rmtl:2:1: warning: the split is lopsided (train, val, test): asked 60.0% / 20.0% / 20.0%, got 99.4% / 0.4% / 0.2%"), "\(out)")
         #expect(out.contains("hint: ") && out.contains("keep_sessions=false") && out.contains("sessionize gap="), "\(out)")
         // split by rows: the fractions asked, no warning
         let rows = Self.session(load + "split time 0.6 0.2 0.2 keep_sessions=false\n")

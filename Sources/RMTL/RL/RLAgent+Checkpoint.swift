@@ -34,7 +34,7 @@ extension RLAgent {
         public var criticsChecked: Bool
         public var aliveFractions: [Double]
         public var redraws: Int
-        public var warnings: [String]
+        public var warnings: [RLWarning]
         public var criticOptimizers: [Adam.State]
         /// Present once `trainDDPG` made the target actor and the actor's optimiser.
         public var actorOptimizer: Adam.State?

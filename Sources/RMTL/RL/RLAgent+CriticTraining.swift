@@ -197,6 +197,6 @@ public struct CriticEpochReport: Sendable, Codable {
     public var meanQ: Double
     /// Per task, after the epoch.
     public var aliveFractions: [Double]
-    public var warnings: [String]
+    public var warnings: [RLWarning]
     public var seconds: Double
 }

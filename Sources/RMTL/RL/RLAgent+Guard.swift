@@ -68,8 +68,8 @@ extension RLAgent {
     func warnIfDead(_ fractions: [Double], when: String) {
         for (k, f) in fractions.enumerated() where f < settings.aliveWarning {
             let percent = String(format: "%.1f", 100 * f)
-            warnings.append("warning: the critic of task \(k) is nearly dead \(when): \(percent)% of buffer pairs have z > 0 "
-                            + "(Q = −ReLU(z) passes no gradient there); hint: init=live redraws it")
+            warnings.append(RLWarning(message: "the critic of task \(k) is nearly dead \(when): \(percent)% of buffer pairs have z > 0 "
+                                        + "(Q = −ReLU(z) passes no gradient there)", hint: "init=live redraws it"))
         }
     }
 }
@@ -83,5 +83,30 @@ public struct DeadCriticError: Error, CustomStringConvertible {
     public var description: String {
         String(format: "the critic of task %d stayed dead after %d redraws: %.1f%% of buffer pairs alive, %.0f%% needed; "
                + "hint: use init=faithful to keep it anyway, or lower live=", task, redraws, 100 * aliveFraction, 100 * threshold)
+    }
+}
+
+/// Something the user should know about the critics, with what to do about it.
+public struct RLWarning: Codable, Sendable, Equatable {
+    public let message: String
+    public let hint: String?
+
+    public init(message: String, hint: String?) {
+        self.message = message
+        self.hint = hint
+    }
+
+    /// Checkpoints written before warnings had a hint of their own hold one string,
+    /// `warning: MESSAGE; hint: HINT`.
+    public init(from decoder: Decoder) throws {
+        if let text = try? decoder.singleValueContainer().decode(String.self) {
+            var body = Substring(text)
+            if body.hasPrefix("warning: ") { body = body.dropFirst("warning: ".count) }
+            let parts = body.components(separatedBy: "; hint: ")
+            self.init(message: parts[0], hint: parts.count > 1 ? parts.dropFirst().joined(separator: "; hint: ") : nil)
+            return
+        }
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(message: try c.decode(String.self, forKey: .message), hint: try c.decodeIfPresent(String.self, forKey: .hint))
     }
 }

@@ -39,7 +39,7 @@ public final class RLAgent: @unchecked Sendable {
     /// Redraws the `init=live` guard made.
     public internal(set) var redraws = 0
     /// Warnings raised so far (dead critics), newest last.
-    public internal(set) var warnings: [String] = []
+    public internal(set) var warnings: [RLWarning] = []
     public internal(set) var criticsChecked = false
 
     let batch: TransitionBatch

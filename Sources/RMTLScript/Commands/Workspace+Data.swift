@@ -76,8 +76,9 @@ extension Workspace {
                 || asked.map { abs(achieved[i] - $0[i]) > Workspace.splitTolerance } ?? false
         }
         if !off.isEmpty {
-            say(Diagnostic.lopsidedSplit(parts: off.map { names[$0] }, asked: asked, achieved: achieved,
-                                         keptSessions: keepSessions && asked != nil))
+            let (message, hint) = Diagnostic.lopsidedSplit(parts: off.map { names[$0] }, asked: asked, achieved: achieved,
+                                                           keptSessions: keepSessions && asked != nil)
+            warn(message, hint: hint)
         }
     }
 

@@ -124,7 +124,7 @@ extension Workspace {
             _ = try agent.trainCritic(rng: &rng) { [self] r in
                 let alive = r.aliveFractions.map { String(format: "%.0f%%", 100 * $0) }.joined(separator: " ")
                 say("critic epoch \(r.epoch)  TD loss \(String(format: "%.5f", r.tdLoss))  mean Q \(String(format: "%.4f", r.meanQ))  alive \(alive)")
-                for w in r.warnings { say("warning: \(w)") }
+                for w in r.warnings { warn(w.message, hint: w.hint) }
                 record(EpochRecord(phase: "critic", epoch: r.epoch, loss: r.tdLoss, q: r.meanQ, run: run, model: actorSettings?.model))
             }
         }
@@ -162,7 +162,8 @@ extension Workspace {
                     if agent.settings.rescalesRewardAction { causes.append("the reward of 0.5·a + 0.5, highest at a = 0 for any row with a rate below 1/2 (rescale=on)") }
                     let why = causes.isEmpty ? "the critics' Q rises as the predictions fall"
                         : "the critics learnt Q from " + causes.joined(separator: " and from ") + ", so their Q falls with a and each actor step lowers every prediction"
-                    say("warning: ddpg: the actor's mean \(r.validation[t].task) prediction \(String(format: "%.4f", r.meanPredictions[t])) is below half its label rate \(String(format: "%.4f", r.labelRates[t])): \(why); logloss rises while AUC holds (docs/results.md, D-PLE)")
+                    warn("ddpg: the actor's mean \(r.validation[t].task) prediction \(String(format: "%.4f", r.meanPredictions[t])) is below half its label rate \(String(format: "%.4f", r.labelRates[t])): \(why); logloss rises while AUC holds",
+                         hint: "the authors' code does the same; docs/results.md (D-PLE's logloss) measures the critic settings that change it (warmup=, rescale=)")
                 }
                 record(EpochRecord(phase: "ddpg", epoch: r.epoch, loss: r.tdLoss, auc: r.validation.map { ($0.task, $0.auc) }, q: r.meanPolicyQ,
                                    run: run, model: actorSettings?.model))

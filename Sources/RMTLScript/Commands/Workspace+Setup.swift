@@ -16,7 +16,7 @@ extension Workspace {
     /// gradients), so a count above `Machine.cores` is clamped to it, with a warning.
     public func setThreads(_ count: Int) {
         let cores = Machine.cores
-        if count > cores { say("warning: threads \(count) is more than the \(cores) cores of this machine; using \(cores)") }
+        if count > cores { warn("threads \(count) is more than the \(cores) cores of this machine; using \(cores)") }
         threads = min(count, cores)
         setConfig("threads", String(threads))
         say("threads \(threads)")

@@ -104,6 +104,16 @@ import Testing
         }
     }
 
+    /// Checkpoints from before warnings carried their hint apart hold `warning: M; hint: H` strings.
+    @Test func warningsOfOlderCheckpointsAreRead() throws {
+        let json = #"["warning: the critic of task 0 is nearly dead; hint: init=live redraws it", "plain"]"#
+        let read = try JSONDecoder().decode([RLWarning].self, from: Data(json.utf8))
+        #expect(read == [RLWarning(message: "the critic of task 0 is nearly dead", hint: "init=live redraws it"),
+                         RLWarning(message: "plain", hint: nil)])
+        let current = RLWarning(message: "m", hint: "h")
+        #expect(try JSONDecoder().decode(RLWarning.self, from: JSONEncoder().encode(current)) == current)
+    }
+
     @Test func mismatchedOrCorruptedStateIsRefused() throws {
         let (agent, rng) = try trainedAgent(.code)
         let good = try agent.checkpoint(rng: rng)

@@ -33,7 +33,7 @@ import RMTL
         try faithful.critics[1].setTensor("tower.mlp.6.bias", [-100])
         let kept = try faithful.checkCritics(rng: &rng2)
         #expect(kept[1] == 0 && faithful.redraws == 0)
-        #expect(faithful.warnings.contains { $0.contains("task 1 is nearly dead") })
+        #expect(faithful.warnings.contains { $0.message.contains("task 1 is nearly dead") && $0.hint == "init=live redraws it" })
 
         // Out of redraws: a clear error.
         let (stuck, start3) = try warmAgent(.code) { $0.maxRedraws = 0 }
