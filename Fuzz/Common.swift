@@ -2,12 +2,16 @@
 #if canImport(Glibc)
     import Glibc
 #endif
+import Foundation
 
 /// A private temp folder for this process: inputs that the code under test reads from files are
-/// written here, and script includes are resolved from here.
+/// written here, and script includes are resolved from here. On /dev/shm (memory) when there is
+/// one: the readers take paths, and a disk-backed /tmp costs more per input than the parsing.
 let fuzzDirectory: String = {
-    var template = Array("/tmp/rmtl-fuzz-XXXXXX".utf8CString)
+    let base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp"
+    var template = Array("\(base)/rmtl-fuzz-XXXXXX".utf8CString)
     guard let p = mkdtemp(&template) else { fatalError("mkdtemp failed") }
+    atexit { try? FileManager.default.removeItem(atPath: fuzzDirectory) }
     return String(cString: p)
 }()
 

@@ -78,10 +78,12 @@ public struct POSIXFileIO: FileIO, Sendable {
         guard let dir = opendir(path) else { throw SystemError(errno) }
         defer { closedir(dir) }
         var names: [String] = []
+        // d_name is read in place up to its NUL: readdir packs records by d_reclen, so the last one
+        // in glibc's buffer can be shorter than `dirent`, and copying the whole 256-byte field
+        // (`entry.pointee.d_name`) read past the buffer (AddressSanitizer, docs/reliability.md).
+        let nameOffset = MemoryLayout<dirent>.offset(of: \dirent.d_name)!  // safe: a stored field
         while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-            }
+            let name = String(cString: (UnsafeRawPointer(entry) + nameOffset).assumingMemoryBound(to: CChar.self))
             if name != "." && name != ".." { names.append(name) }
         }
         return names

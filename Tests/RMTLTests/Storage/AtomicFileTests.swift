@@ -108,5 +108,19 @@ extension StorageTests {
             try Self.new.write(to: folder + "/ckpt.safetensors")
             #expect(StorageTestSupport.list(folder) == [".other.safetensors.tmp-1-1", "ckpt.safetensors"])
         }
+
+        /// Every name comes back whole, from 1 to 255 bytes (the longest a name can be). Under
+        /// AddressSanitizer this is the regression test for reading past readdir's buffer: each
+        /// record is only as long as its name, so the last one in the buffer could end before the
+        /// 256-byte `d_name` that the listing used to copy (docs/reliability.md, Sanitizers).
+        @Test func listingReadsEveryNameWhole() throws {
+            let folder = StorageTestSupport.makeTemporaryFolder()
+            defer { StorageTestSupport.remove(folder) }
+            let expected = (1...255).map { String(repeating: "n", count: $0 - 1) + "x" }
+            for name in expected {
+                #expect(FileManager.default.createFile(atPath: folder + "/" + name, contents: nil))
+            }
+            #expect(try POSIXFileIO().contentsOfDirectory(folder).sorted() == expected.sorted())
+        }
     }
 }
