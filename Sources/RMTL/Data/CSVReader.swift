@@ -24,6 +24,8 @@ import Darwin
 public final class CSVReader {
     public let path: String
     public let separator: UInt8
+    /// The file's size when it is a regular file (a pipe or device has none).
+    public let byteCount: Int?
 
     private let fd: Int32
     private var buffer: UnsafeMutablePointer<UInt8>
@@ -69,7 +71,12 @@ public final class CSVReader {
                 hint: code == ENOENT ? "check the path; relative paths start at the current folder" : nil)
         }
         fd = descriptor
-        capacity = max(chunkSize, 16)
+        // A small file gets a buffer of its own size (+1 so one read also sees the end), not a
+        // whole chunk: readers of many small files (tests, the fuzzers) then allocate little.
+        var opened = stat()
+        let isRegular = fstat(descriptor, &opened) == 0 && (opened.st_mode & S_IFMT) == S_IFREG
+        byteCount = isRegular ? Int(opened.st_size) : nil
+        capacity = max(min(chunkSize, (byteCount ?? chunkSize) + 1), 16)
         buffer = .allocate(capacity: capacity)
         scratch = .allocate(capacity: capacity)
         fieldPointers = .allocate(capacity: fieldCapacity)

@@ -50,8 +50,11 @@ public enum RetailRocketReader {
         let header = try CSVHeader(reading: reader)
         let timeIndex = try header.index(of: "timestamp"), visitorIndex = try header.index(of: "visitorid")
         let eventIndex = try header.index(of: "event"), itemIndex = try header.index(of: "itemid")
-        var visitors = KeyInterner(expectedCount: 1 << 20)
-        var items = KeyInterner(expectedCount: 1 << 18)
+        // room for the ids the file can hold (an event line is over 20 bytes), up to the Kaggle
+        // log's 1.4 M visitors and 235 k items, so a small file does not reserve tens of MB
+        let lines = (reader.byteCount ?? Int.max) / 20
+        var visitors = KeyInterner(expectedCount: min(1 << 20, lines))
+        var items = KeyInterner(expectedCount: min(1 << 18, lines))
         var times: [Int64] = [], users: [Int32] = [], itemColumn: [Int32] = [], kinds: [UInt8] = []
         let kindBytes = eventKinds.map { Array($0.utf8) }
         while try reader.nextRecord() {
