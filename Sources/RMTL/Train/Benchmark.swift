@@ -217,16 +217,16 @@ public enum Benchmark {
 
     /// FLOPs the last critic step executed, and the distinct-state fraction of its training input:
     /// the dense count minus the state part of each critic's first layer (forward, and both backward
-    /// GEMMs for the trained critics) for rows that repeat a state of their shard, minus the action
-    /// part of that layer (rank one, so O(bottom[0]) a row instead of a GEMM), and the actor's forward
-    /// for repeated next states.
+    /// GEMMs for the trained critics) for rows and task blocks that repeat a state of their shard
+    /// (`CriticFirstLayer`), minus the action part of that layer (rank one, so O(bottom[0]) a row
+    /// instead of a GEMM), and the actor's forward for repeated next states.
     static func executedCriticStepFlops(_ agent: RLAgent) -> (Double, Double) {
         let b = Double(agent.settings.batchSize), next = agent.settings.tdTarget == .minimum ? 2.0 : 1.0
         func distinct(_ model: TrainableModel) -> Double? {
             var total = 0
             for p in 0..<model.threads {
-                guard let critic = model.replica(p) as? Critic else { return nil }
-                total += critic.states.count
+                guard let critic = model.replica(p) as? any SplitFirstLayerCritic else { return nil }
+                total += critic.firstLayer.states.count
             }
             return Double(total)
         }
@@ -234,14 +234,15 @@ public enum Benchmark {
         var fraction = 0.0
         for (online, target) in zip(agent.critics, agent.targets) {
             let dense = online.flopsPerRow * b
-            guard let c = online.replica(0) as? Critic, let us = distinct(online), let ut = distinct(target) else {
+            guard let c = online.replica(0) as? any SplitFirstLayerCritic, let us = distinct(online), let ut = distinct(target) else {
                 flops += (next + 3) * dense
                 fraction += 1
                 continue
             }
+            let blocks = Double(c.headCount) * b     // first-layer rows: one block of b per head
             let state = 2 * Double(c.config.inputWidth - c.config.embedDim) * Double(c.config.bottom[0])
             let action = 2 * Double(c.config.embedDim) * Double(c.config.bottom[0])   // rank one, O(bottom[0]) a row
-            flops += next * (dense - state * (b - ut) - action * b) + 3 * (dense - state * (b - us) - action * b)
+            flops += next * (dense - state * (blocks - ut) - action * blocks) + 3 * (dense - state * (blocks - us) - action * blocks)
             fraction += us / b
         }
         return (flops, fraction / Double(agent.critics.count))
