@@ -148,8 +148,9 @@ public enum Benchmark {
 
     /// An RLAgent in `mode` (code: two independent `CriticNeg` critics of the paper's sizes, z-score
     /// quirk, min target, noise, dropout in the targets; paper: one `SharedCritic`, raw states, target
-    /// only) over a pretrained-shape ESMM actor, whose buffer holds `bufferRows` random transitions: right-skewed ids like frequency ranks, the
-    /// all-zero numeric column of the authors' data, uniform actions, rewards in [−4.6, 0], 10% done.
+    /// only) over a pretrained-shape ESMM actor, whose buffer holds `bufferRows` random transitions:
+    /// right-skewed ids like frequency ranks, the all-zero numeric column of the authors' data,
+    /// uniform actions, rewards in [−4.6, 0], 10% done.
     static func criticAgent(batch: Int, bufferRows: Int, threads: Int, mode: RMTLMode, rng: inout RandomGenerator) throws -> RLAgent {
         let config = ModelConfig(kind: criticUpdateActor, cardinalities: paperCardinalities, numericCount: 1, taskCount: 2)
         let actor = try TrainableModel(config, batchCapacity: batch, threads: threads, rng: &rng)

@@ -44,12 +44,10 @@ public struct PeakBound: Sendable, Equatable {
     }
 
     /// Probes at both vector widths the engine uses (8 lanes in its kernels' FMA loops, 16 in
-    /// OpenBLAS's AVX-512 GEMM where the CPU has it), `rounds` times each.
-    public mutating func probe(threads: Int, rounds: Int = 1) {
-        for _ in 0..<rounds {
-            recordProbe(Self.probe(threads: threads, lanes: 8))
-            if MachineDescription.current.simd.contains("avx512f") { recordProbe(Self.probe(threads: threads, lanes: 16)) }
-        }
+    /// OpenBLAS's AVX-512 GEMM where the CPU has it).
+    public mutating func probe(threads: Int) {
+        recordProbe(Self.probe(threads: threads, lanes: 8))
+        if MachineDescription.current.simd.contains("avx512f") { recordProbe(Self.probe(threads: threads, lanes: 16)) }
     }
 
     @inline(never)
