@@ -8,7 +8,8 @@ struct Bench: ParsableCommand {
         discussion: """
             Each step is forward, backward and Adam with dropout on, as in training. Reports samples/s, \
             achieved GFLOP/s (training = 3 × forward FLOPs) and the fraction of this machine's FP32 peak, \
-            which is measured, not assumed.
+            which is measured, not assumed: the best of peak probes run between the timed steps (or the \
+            best step's own executed rate if that was higher), so the fraction cannot exceed 100%.
             """)
 
     @Option(help: """
@@ -21,14 +22,19 @@ struct Bench: ParsableCommand {
     @Option(help: "Timed steps (after 2 warm-up steps); epochs for critic-stage.") var steps = 10
     @Option(help: "critic-stage: replay-buffer transitions (the authors' memory_size).") var buffer = 500_000
     @Option(help: "Worker threads (default: all cores).") var threads = Machine.cores
+    @Option(help: """
+        critic-update, critic-stage: 'paper' (one shared-bottom critic, target-only TD, raw states) or \
+        'code' (the authors' two critics, min target, z-scored states).
+        """)
+    var mode: RMTLMode = .code
     @Flag(help: "Print one JSON object instead of a table.") var json = false
 
     func run() throws {
         let r: Benchmark.Result
         do {
             r = model == "critic-stage"
-                ? try Benchmark.criticStage(batch: batch, bufferRows: buffer, epochs: steps, threads: threads)
-                : try Benchmark.run(model: model, batch: batch, steps: steps, threads: threads)
+                ? try Benchmark.criticStage(batch: batch, bufferRows: buffer, epochs: steps, threads: threads, mode: mode)
+                : try Benchmark.run(model: model, batch: batch, steps: steps, threads: threads, mode: mode)
         } catch let error as ConfigurationError {
             throw ValidationError(error.description)
         }
@@ -38,14 +44,22 @@ struct Bench: ParsableCommand {
             print(String(decoding: try encoder.encode(r), as: UTF8.self))
             return
         }
+        let m = r.machine
+        let peakSource = r.peakFromProbe
+            ? "best of \(r.peakProbes) probes between the steps"
+            : "a step's executed rate (the best of \(r.peakProbes) probes read only \(String(format: "%.1f", r.peakProbeGflops)))"
         print("""
-            model            \(r.model)
+            model            \(r.model)\(r.mode.map { " (mode=\($0))" } ?? "")
             batch × threads  \(r.batch) × \(r.threads)
             \(r.model == "critic-stage" ? "epoch            \(String(format: "%.1f", r.secondsPerStep)) s (\(r.steps) steps)" : "step             \(String(format: "%.1f", r.secondsPerStep * 1000)) ms (mean of \(r.steps))")
             samples/s        \(String(format: "%.0f", r.samplesPerSecond))
             MFLOP/sample     \(String(format: "%.1f", r.flopsPerSample / 1e6)) (training, 3 × forward; dense count)
-            GFLOP/s          \(String(format: "%.1f", r.gflops)) of \(String(format: "%.1f", r.peakGflops)) peak measured \
-            (\(String(format: "%.0f", r.fractionOfPeak * 100))%)
+            GFLOP/s          \(String(format: "%.1f", r.gflops)) (dense count); \(String(format: "%.0f", r.fractionOfPeak * 100))% \
+            of the peak bound \(String(format: "%.1f", r.peakGflops)) in FLOPs executed
+            peak bound       \(peakSource)
+            machine          \(m.cpuModel), \(m.logicalCPUs) logical CPUs on \(m.physicalCores) cores \
+            (\(m.coresAreSeparate ? "separate, no SMT siblings" : "SMT siblings share cores")), \
+            \(m.simd.joined(separator: " ")), OpenBLAS kernels \(m.blasCore)
             parameters       \(r.parameters)
             peak memory      \(String(format: "%.0f", r.peakResidentMB)) MiB resident
             """)
@@ -65,3 +79,5 @@ struct Bench: ParsableCommand {
         }
     }
 }
+
+extension RMTLMode: ExpressibleByArgument {}

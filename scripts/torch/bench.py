@@ -14,6 +14,11 @@ for each of the two critics MSE + backward + Adam, soft update (tau 0.2) every 2
 also compute an actor loss -mean(Q1(s, pi1(s)) + Q2(s, pi2(s))) for logging only; `critic-update`
 leaves it out (it is not part of the update; rmtl does not compute it), `critic-update-authors` keeps
 it and the no-op soft update of the never-trained actor, i.e. everything the authors' update() runs.
+`--mode paper` (critic-update only) is the paper's reading instead, as rmtl's `RMTLSettings(mode:
+.paper)` runs it (make_fixtures.py `write_rl_td("paper")`): one SharedCritic (shared embedding, action
+layer and bottom, one tower per task), raw states, a' = actor(s') without noise,
+y_k = r_k + 0.95 (1 - done) Qbar_k(s', a'_k) with the target in eval mode (no dropout), one Adam step on
+mean_{b,k} (Q_k(s, a_k) - y_k)^2 with dropout on, soft update (tau 0.2) every 2nd step.
 """
 import argparse
 import json
@@ -26,11 +31,11 @@ import models
 FIELDS = [1000, 1000, 1000, 3, 1200, 50, 50]
 
 
-def critic_update_step(batch, with_logging):
-    """Returns a closure running one authors'-code critic update (see the module docstring)."""
+def critic_update_step(batch, with_logging, mode="code"):
+    """Returns a closure running one critic update in `mode` (see the module docstring)."""
     import copy
     import numpy as np
-    gamma, tau, noise, noise_clip = 0.9, 0.2, 0.4, 0.003
+    gamma, tau, noise, noise_clip = (0.9 if mode == "code" else 0.95), 0.2, 0.4, 0.003
     n = 8 * batch                          # buffer rows (rmtl's critic-update bench uses 8 batches too)
     g = torch.Generator().manual_seed(0)
     u = torch.rand(n + 1, len(FIELDS), generator=g)
@@ -44,6 +49,8 @@ def critic_update_step(batch, with_logging):
     actor = models.make_model("esmm", FIELDS)
     actor.eval()
     actor_target = copy.deepcopy(actor)
+    if mode == "paper":
+        return paper_critic_update_step(batch, n, buf_s, buf_ns, buf_a, buf_r, buf_d, actor, tau, gamma)
     critic1 = models.CriticNeg(FIELDS, 1, 128, [512, 256], [128, 64], 0.2)
     critic2 = copy.deepcopy(critic1)
     critics, targets = [critic1, critic2], [copy.deepcopy(critic1), copy.deepcopy(critic2)]
@@ -93,9 +100,45 @@ def critic_update_step(batch, with_logging):
     return step
 
 
-def bench(name, batch, steps, warmup):
+def paper_critic_update_step(batch, n, buf_s, buf_ns, buf_a, buf_r, buf_d, actor, tau, gamma):
+    """The paper-mode update over the same buffer: one SharedCritic and its target, raw states."""
+    import copy
+    import numpy as np
+    critic = models.SharedCritic(FIELDS, 1, 128, [512, 256], [128, 64], 2, 0.2)
+    target = copy.deepcopy(critic)
+    critic.train()
+    target.eval()
+    opt = torch.optim.Adam(critic.parameters(), lr=1e-3)
+    rng = np.random.default_rng(0)
+    count = [0]
+
+    def split(x):
+        return x[:, :7].long(), x[:, 7:]
+
+    def step():
+        idx = torch.from_numpy(rng.choice(n, batch, replace=False))
+        s_id, s_num = split(buf_s[idx])
+        ns_id, ns_num = split(buf_ns[idx])
+        a, r, d = buf_a[idx], buf_r[idx], buf_d[idx]
+        with torch.no_grad():
+            na = torch.stack(actor(ns_id, ns_num), dim=1)
+            y = r + gamma * (1 - d).unsqueeze(1) * target(ns_id, ns_num, na)
+        loss = torch.mean((critic(s_id, s_num, a) - y) ** 2)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        if count[0] % 2 == 0:
+            with torch.no_grad():
+                for pt, po in zip(target.parameters(), critic.parameters()):
+                    pt.copy_(tau * po + (1 - tau) * pt)
+        count[0] += 1
+
+    return step
+
+
+def bench(name, batch, steps, warmup, mode="code"):
     if name in ("critic-update", "critic-update-authors"):
-        step = critic_update_step(batch, name == "critic-update-authors")
+        step = critic_update_step(batch, name == "critic-update-authors", mode)
         for _ in range(warmup):
             step()
         start = time.perf_counter()
@@ -139,15 +182,18 @@ def main():
     p.add_argument("--steps", type=int, default=20)
     p.add_argument("--warmup", type=int, default=3)
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--mode", choices=["code", "paper"], default="code", help="critic-update: the RL reading")
     p.add_argument("--json", action="store_true")
     a = p.parse_args()
+    if a.mode == "paper" and a.model != "critic-update":
+        p.error("--mode paper is for --model critic-update (the authors' logging actor loss exists only in code)")
     torch.set_num_threads(a.threads)
     names = models.MODEL_NAMES + ["critic"] if a.model == "all" else [a.model]
     for name in names:
-        rate = bench(name, a.batch, a.steps, a.warmup)
+        rate = bench(name, a.batch, a.steps, a.warmup, a.mode)
         if a.json:
             print(json.dumps({"model": name, "batch": a.batch, "threads": a.threads, "samples_per_s": round(rate, 1),
-                              "torch": torch.__version__}))
+                              "mode": a.mode, "torch": torch.__version__}))
         else:
             print(f"{name:13s} batch {a.batch} threads {a.threads}: {rate:10.0f} samples/s  (torch {torch.__version__})")
 

@@ -24,23 +24,16 @@ public struct CriticConfig: Sendable, Equatable, Codable {
 /// Shapes: batch ids (rows, fields), numeric (rows, n), actions (rows, 1); output Q (rows, 1).
 /// Names: `embedding.embedding.weight`, `numerical_layer.*`, `action_layer.*`, `bottom.mlp.*`,
 /// `tower.mlp.*`.
-public final class Critic: ActionValueNetwork {
+public final class Critic: ActionValueNetwork, SplitFirstLayerCritic {
     public let config: CriticConfig
     let embedding: FeatureEmbedding
     let action: Linear
     let bottom: MLP
     let tower: MLP
     let q: Activation
-    let dLogit: Activation, dBottom: Activation, dEmbedding: Activation
+    let dLogit: Activation, dBottom: Activation
     let dAction: Activation
-    // The distinct-state path of the bottom's first layer (see `forward`).
-    let states: DistinctStates
-    let stateProduct: Activation       // (cap, bottom[0]): state part of layer 0, per distinct state
-    let dStates: Activation            // (cap, bottom[0]): layer-0 gradient summed per distinct state
-    // The action part of layer 0 is rank one (the action layer is Linear(1, d)):
-    // action_layer(a)·W_aᵀ = a·(W_a·w)ᵀ + (W_a·b)ᵀ, so it costs O(bottom[0]) per row, not a GEMM.
-    let actionDirection: Activation, actionOffset: Activation    // (1, bottom[0]): W_a·w, W_a·b + b₀
-    let sumA: Activation, sumOne: Activation                      // (1, bottom[0]): Σ a·dy, Σ dy
+    let firstLayer: CriticFirstLayer
 
     public init(_ c: CriticConfig, _ b: inout ModelBuilder) {
         config = c
@@ -53,15 +46,8 @@ public final class Critic: ActionValueNetwork {
         q = Activation(capacity: b.capacity, columns: 1)
         dLogit = Activation(capacity: b.capacity, columns: 1)
         dBottom = Activation(capacity: b.capacity, columns: c.bottom.last!)
-        dEmbedding = Activation(capacity: b.capacity, columns: c.inputWidth)
         dAction = Activation(capacity: b.capacity, columns: 1)
-        states = DistinctStates(capacity: b.capacity, fieldCount: c.cardinalities.count, numericCount: c.numericCount)
-        stateProduct = Activation(capacity: b.capacity, columns: c.bottom[0])
-        dStates = Activation(capacity: b.capacity, columns: c.bottom[0])
-        actionDirection = Activation(capacity: 1, columns: c.bottom[0])
-        actionOffset = Activation(capacity: 1, columns: c.bottom[0])
-        sumA = Activation(capacity: 1, columns: c.bottom[0])
-        sumOne = Activation(capacity: 1, columns: c.bottom[0])
+        firstLayer = CriticFirstLayer(c, capacity: b.capacity)
     }
 
     public var headCount: Int { 1 }
@@ -69,18 +55,77 @@ public final class Critic: ActionValueNetwork {
     public func actionGradient(rows: Int) -> Matrix { dAction.matrix(rows: rows) }
 
     public var outputCount: Int { 1 }
-    private var actionSlot: Int { (config.cardinalities.count + 1) * config.embedDim }
 
-    /// The bottom's first layer splits into a state part and an action part:
-    /// `x·W₀ᵀ = [state embedding, numeric]·W_sᵀ + action_layer(a)·W_aᵀ`. Rows of a batch often share
-    /// their state (the z-scored ids of the code's RL stage take a handful of values, and an item
-    /// recurs across sessions), so the state part (1024 of the 1152 input columns at the paper's
-    /// sizes) is computed once per distinct state and gathered; the action part runs per row. The
-    /// result is the dense layer's, up to float rounding order; backward sums the rows' layer-0
-    /// gradients per distinct state before the state GEMMs.
     public func forward(_ batch: BatchInput, isTraining: Bool, rng: inout RandomGenerator) -> Matrix {
-        guard let actions = batch.actions else { preconditionFailure("a critic scores actions: the batch has none") }
-        let rows = batch.rows, d = config.embedDim, width = actionSlot
+        guard batch.actions != nil else { preconditionFailure("a critic scores actions: the batch has none") }
+        firstLayer.forward(batch, embedding: embedding, action: action, bottom: bottom)
+        let h = bottom.forwardFromFirstLayer(rows: batch.rows, isTraining: isTraining, rng: &rng)
+        let z = tower.forward(h, isTraining: isTraining, rng: &rng)
+        let out = q.matrix(rows: batch.rows)
+        for r in 0..<batch.rows { out[r, 0] = -max(z[r, 0], 0) }
+        return out
+    }
+
+    public func backward(_ batch: BatchInput, dOutput dq: Matrix) {
+        let rows = batch.rows
+        let z = tower.logits!.matrix(rows: rows), dz = dLogit.matrix(rows: rows)
+        for r in 0..<rows { dz[r, 0] = z[r, 0] > 0 ? -dq[r, 0] : 0 }     // Q = −ReLU(z)
+        let dh = dBottom.matrix(rows: rows)
+        tower.backward(input: bottom.activations.last!.matrix(rows: rows), dOutput: dz, dInput: dh, accumulate: false)
+        let dy = bottom.backwardToFirstLayer(rows: rows, dOutput: dh)
+        firstLayer.backward(batch, dy: dy, embedding: embedding, action: action, bottom: bottom, dAction: dAction.matrix(rows: rows))
+    }
+
+    public var flopsPerRow: Double {
+        bottom.flopsPerRow + tower.flopsPerRow + action.flopsPerRow + embedding.numeric.flopsPerRow
+    }
+}
+
+/// A critic whose bottom's first layer runs as `CriticFirstLayer`, with one block of rows per head.
+protocol SplitFirstLayerCritic: ActionValueNetwork {
+    var config: CriticConfig { get }
+    var firstLayer: CriticFirstLayer { get }
+}
+
+/// The bottom's first layer of a critic, in two parts that together equal the dense layer up to
+/// float rounding order: `x·W₀ᵀ = [state embedding, numeric]·W_sᵀ + action_layer(a)·W_aᵀ`.
+///
+/// - State part (1024 of the 1152 input columns at the paper's sizes): computed once per distinct
+///   state and gathered. Rows of a batch often share their state (the z-scored ids of the code's RL
+///   stage take a handful of values, and an item recurs across sessions), and a critic that scores
+///   one action per task for the same state (the paper's shared critic, its task blocks stacked as
+///   (K·rows, ·)) uses it K times.
+/// - Action part: the action layer is Linear(1, d), so it is rank one:
+///   `action_layer(a)·W_aᵀ = a·(W_a·w)ᵀ + (W_a·b)ᵀ`, O(bottom[0]) per row instead of a GEMM.
+///
+/// Backward sums the rows' layer-0 gradients (over rows and blocks) per distinct state before the
+/// state GEMMs. Block k of the stacked rows scores the actions' column k.
+final class CriticFirstLayer {
+    let states: DistinctStates
+    let stateWidth: Int                // the state part's input columns: field embeddings ⊕ numeric
+    let embedDim: Int
+    let stateProduct: Activation       // (cap, bottom[0]): state part of layer 0, per distinct state
+    let dStates: Activation            // (cap, bottom[0]): layer-0 gradient summed per distinct state
+    let dEmbedding: Activation         // (cap, input width): per distinct state
+    let actionDirection: Activation, actionOffset: Activation    // (1, bottom[0]): W_a·w, W_a·b + b₀
+    let sumA: Activation, sumOne: Activation                      // (1, bottom[0]): Σ a·dy, Σ dy
+
+    init(_ c: CriticConfig, capacity: Int) {
+        states = DistinctStates(capacity: capacity, fieldCount: c.cardinalities.count, numericCount: c.numericCount)
+        stateWidth = (c.cardinalities.count + 1) * c.embedDim
+        embedDim = c.embedDim
+        stateProduct = Activation(capacity: capacity, columns: c.bottom[0])
+        dStates = Activation(capacity: capacity, columns: c.bottom[0])
+        dEmbedding = Activation(capacity: capacity, columns: c.inputWidth)
+        actionDirection = Activation(capacity: 1, columns: c.bottom[0])
+        actionOffset = Activation(capacity: 1, columns: c.bottom[0])
+        sumA = Activation(capacity: 1, columns: c.bottom[0])
+        sumOne = Activation(capacity: 1, columns: c.bottom[0])
+    }
+
+    /// Writes the first layer's pre-activation of `bottom` for the `batch.actions.columns` blocks.
+    func forward(_ batch: BatchInput, embedding: FeatureEmbedding, action: Linear, bottom: MLP) {
+        let actions = batch.actions!, rows = batch.rows, blocks = actions.columns, d = embedDim, width = stateWidth
         states.find(batch)
         let u = states.count
         let e = embedding.forward(states.input)                 // (u, ·): one row per distinct state
@@ -96,43 +141,37 @@ public final class Critic: ActionValueNetwork {
             direction[i] = dw
             offset[i] = db + b0[i]
         }
-        let y = bottom.firstPreactivation(rows: rows)
+        let y = bottom.firstPreactivation(rows: blocks * rows)
         let index = states.index
-        for r in 0..<rows {
-            let out = y.row(r), from = ys.row(Int(index[r])), a = actions[r, 0]
-            for i in 0..<h0 { out[i] = from[i] + (offset[i] + a * direction[i]) }
+        for k in 0..<blocks {
+            for r in 0..<rows {
+                let out = y.row(k * rows + r), from = ys.row(Int(index[r])), a = actions[r, k]
+                for i in 0..<h0 { out[i] = from[i] + (offset[i] + a * direction[i]) }
+            }
         }
-        let h = bottom.forwardFromFirstLayer(rows: rows, isTraining: isTraining, rng: &rng)
-        let z = tower.forward(h, isTraining: isTraining, rng: &rng)
-        let out = q.matrix(rows: batch.rows)
-        for r in 0..<batch.rows { out[r, 0] = -max(z[r, 0], 0) }
-        return out
     }
 
-    public func backward(_ batch: BatchInput, dOutput dq: Matrix) {
-        let rows = batch.rows
-        let z = tower.logits!.matrix(rows: rows), dz = dLogit.matrix(rows: rows)
-        for r in 0..<rows { dz[r, 0] = z[r, 0] > 0 ? -dq[r, 0] : 0 }     // Q = −ReLU(z)
-        let dh = dBottom.matrix(rows: rows)
-        tower.backward(input: bottom.activations.last!.matrix(rows: rows), dOutput: dz, dInput: dh, accumulate: false)
-        let dy = bottom.backwardToFirstLayer(rows: rows, dOutput: dh)
-        let d = config.embedDim, width = actionSlot, u = states.count
+    /// Back from `dy`, the gradient of the stacked first pre-activation (blocks·rows, bottom[0]):
+    /// accumulates the layer's, the action layer's and the embedding's parameter gradients, and
+    /// writes d loss / d action (rows, blocks) into `dAction` (kept for DDPG's actor step).
+    func backward(_ batch: BatchInput, dy: Matrix, embedding: FeatureEmbedding, action: Linear, bottom: MLP, dAction: Matrix) {
+        let actions = batch.actions!, rows = batch.rows, blocks = actions.columns, d = embedDim, width = stateWidth
+        let u = states.count
         let first = bottom.layers[0], w = first.weightMatrix, gw = first.weightGradient, h0 = first.outputCount
         // Action part, rank one: with e_a = a·w + b the action slot and g_r = dy_r·W_a,
-        // dW_a = (Σ a·dy)⊗w + (Σ dy)⊗b, dw = W_aᵀ·Σ a·dy, db = W_aᵀ·Σ dy, and dQ/da = dy·(W_a·w)
-        // (kept for DDPG's actor step).
-        let actions = batch.actions!
+        // dW_a = (Σ a·dy)⊗w + (Σ dy)⊗b, dw = W_aᵀ·Σ a·dy, db = W_aᵀ·Σ dy, and dQ/da = dy·(W_a·w).
         let sa = sumA.buffer.base, s1 = sumOne.buffer.base, direction = actionDirection.buffer.base
         sa.update(repeating: 0, count: h0)
         s1.update(repeating: 0, count: h0)
         addColumnSums(of: dy, into: s1)
         add(s1, into: first.bias.gradient, h0)
-        let da = dAction.matrix(rows: rows)
-        for r in 0..<rows {
-            let g = dy.row(r), a = actions[r, 0]
-            var dq: Float = 0
-            for i in 0..<h0 { sa[i] += a * g[i]; dq += g[i] * direction[i] }
-            da[r, 0] = dq
+        for k in 0..<blocks {
+            for r in 0..<rows {
+                let g = dy.row(k * rows + r), a = actions[r, k]
+                var dq: Float = 0
+                for i in 0..<h0 { sa[i] += a * g[i]; dq += g[i] * direction[i] }
+                dAction[r, k] = dq
+            }
         }
         let aw = action.weight.value, ab = action.bias.value
         let awGradient = action.weight.gradient, abGradient = action.bias.gradient
@@ -145,19 +184,17 @@ public final class Critic: ActionValueNetwork {
                 abGradient[j] += wi[j] * one
             }
         }
-        // State part, per distinct state.
+        // State part, per distinct state, summed over the blocks.
         let ds = dStates.matrix(rows: u)
         ds.zero()
         let index = states.index
-        for r in 0..<rows { add(dy.row(r), into: ds.row(Int(index[r])), h0) }
+        for k in 0..<blocks {
+            for r in 0..<rows { add(dy.row(k * rows + r), into: ds.row(Int(index[r])), h0) }
+        }
         gemm(ds, transposeA: true, embedding.output.matrix(rows: u).columns(0, width), into: gw.columns(0, width), beta: 1)
         let de = dEmbedding.matrix(rows: u)
         gemm(ds, w.columns(0, width), into: de.columns(0, width))
         embedding.backward(states.input, dOutput: de)
-    }
-
-    public var flopsPerRow: Double {
-        bottom.flopsPerRow + tower.flopsPerRow + action.flopsPerRow + embedding.numeric.flopsPerRow
     }
 }
 

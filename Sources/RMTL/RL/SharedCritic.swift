@@ -8,22 +8,22 @@
 /// 128, 64 → 1 and `Q_k = −ReLU(z_k) ≤ 0`. With nothing shared it would be the code's two critics.
 ///
 /// Shapes: ids (rows, fields), numeric (rows, n), actions (rows, K); output Q (rows, K). The K task
-/// blocks are stacked as (K·rows, width) so the bottom runs as one GEMM.
+/// blocks are stacked as (K·rows, width) so the bottom runs as one GEMM per layer; its first layer
+/// (`CriticFirstLayer`) computes the state part once per distinct state for all K blocks and the
+/// action part as a rank-one term, which equals the dense layer up to rounding order.
 /// Names: `embedding.embedding.weight`, `numerical_layer.*`, `action_layer.*`, `bottom.mlp.*`,
 /// `tower.{k}.mlp.*`.
-public final class SharedCritic: ActionValueNetwork {
+public final class SharedCritic: ActionValueNetwork, SplitFirstLayerCritic {
     public let config: CriticConfig
     public let taskCount: Int
     let embedding: FeatureEmbedding
     let action: Linear
     let bottom: MLP
     let towers: [MLP]
-    let stacked: Activation            // (K·cap, width): each task's bottom input
+    let firstLayer: CriticFirstLayer
     let q: Activation, z: Activation   // (cap, K)
     let dLogit: Activation             // (cap, 1)
     let dHidden: Activation            // (K·cap, bottom.last)
-    let dStacked: Activation           // (K·cap, width)
-    let dEmbedding: Activation         // (cap, width)
     let dAction: Activation            // (cap, K)
 
     public init(_ c: CriticConfig, taskCount: Int, _ b: inout ModelBuilder) {
@@ -41,13 +41,11 @@ public final class SharedCritic: ActionValueNetwork {
         towers = (0..<taskCount).map { k in
             b.scoped("tower.\(k)") { MLP(&$0, inputCount: c.bottom.last!, hidden: c.tower, dropout: c.dropout, hasOutputLayer: true) }
         }
-        stacked = Activation(capacity: cap * taskCount, columns: c.inputWidth)
+        firstLayer = CriticFirstLayer(c, capacity: cap)
         q = Activation(capacity: cap, columns: taskCount)
         z = Activation(capacity: cap, columns: taskCount)
         dLogit = Activation(capacity: cap, columns: 1)
         dHidden = Activation(capacity: cap * taskCount, columns: c.bottom.last!)
-        dStacked = Activation(capacity: cap * taskCount, columns: c.inputWidth)
-        dEmbedding = Activation(capacity: cap, columns: c.inputWidth)
         dAction = Activation(capacity: cap, columns: taskCount)
     }
 
@@ -55,22 +53,14 @@ public final class SharedCritic: ActionValueNetwork {
     public var headCount: Int { taskCount }
     public func logits(rows: Int) -> Matrix { z.matrix(rows: rows) }
     public func actionGradient(rows: Int) -> Matrix { dAction.matrix(rows: rows) }
-    private var actionSlot: Int { (config.cardinalities.count + 1) * config.embedDim }
-    private var stateWidth: Int { actionSlot }
 
     public func forward(_ batch: BatchInput, isTraining: Bool, rng: inout RandomGenerator) -> Matrix {
         guard let actions = batch.actions, actions.columns == taskCount else {
             preconditionFailure("the shared critic scores one action per task: (rows, \(taskCount))")
         }
-        let rows = batch.rows, d = config.embedDim
-        let e = embedding.forward(batch)
-        let x = stacked.matrix(rows: taskCount * rows)
-        for k in 0..<taskCount {
-            let block = x.rows(k * rows, rows)
-            for r in 0..<rows { block.row(r).update(from: e.row(r), count: stateWidth) }
-            action.forward(actions.columns(k, 1), into: block.columns(actionSlot, d))
-        }
-        let h = bottom.forward(x, isTraining: isTraining, rng: &rng)
+        let rows = batch.rows
+        firstLayer.forward(batch, embedding: embedding, action: action, bottom: bottom)
+        let h = bottom.forwardFromFirstLayer(rows: taskCount * rows, isTraining: isTraining, rng: &rng)
         let out = q.matrix(rows: rows), logit = z.matrix(rows: rows)
         for k in 0..<taskCount {
             let zk = towers[k].forward(h.rows(k * rows, rows), isTraining: isTraining, rng: &rng)
@@ -83,7 +73,7 @@ public final class SharedCritic: ActionValueNetwork {
     }
 
     public func backward(_ batch: BatchInput, dOutput dq: Matrix) {
-        let rows = batch.rows, d = config.embedDim, width = config.inputWidth
+        let rows = batch.rows
         let h = bottom.activations.last!.matrix(rows: taskCount * rows)
         let dh = dHidden.matrix(rows: taskCount * rows), logit = z.matrix(rows: rows)
         for k in 0..<taskCount {
@@ -91,19 +81,8 @@ public final class SharedCritic: ActionValueNetwork {
             for r in 0..<rows { dz[r, 0] = logit[r, k] > 0 ? -dq[r, k] : 0 }     // Q = −ReLU(z)
             towers[k].backward(input: h.rows(k * rows, rows), dOutput: dz, dInput: dh.rows(k * rows, rows), accumulate: false)
         }
-        let x = stacked.matrix(rows: taskCount * rows), dx = dStacked.matrix(rows: taskCount * rows)
-        bottom.backward(input: x, dOutput: dh, dInput: dx, accumulate: false)
-        // The state part of every task block flows back into the one shared embedding.
-        let de = dEmbedding.matrix(rows: rows), da = dAction.matrix(rows: rows)
-        for r in 0..<rows { de.row(r).update(from: dx.row(r), count: width) }
-        for k in 1..<taskCount where taskCount > 1 {
-            for r in 0..<rows { add(dx.row(k * rows + r), into: de.row(r), stateWidth) }
-        }
-        for k in 0..<taskCount {
-            action.backward(input: batch.actions!.columns(k, 1), dOutput: dx.rows(k * rows, rows).columns(actionSlot, d),
-                            dInput: da.columns(k, 1), accumulate: false)
-        }
-        embedding.backward(batch, dOutput: de)
+        let dy = bottom.backwardToFirstLayer(rows: taskCount * rows, dOutput: dh)
+        firstLayer.backward(batch, dy: dy, embedding: embedding, action: action, bottom: bottom, dAction: dAction.matrix(rows: rows))
     }
 
     public var flopsPerRow: Double {

@@ -17,7 +17,11 @@ public enum Benchmark {
         /// Training FLOPs per sample: 3 × the forward pass (backward costs two forward passes).
         public var flopsPerSample: Double
         public var gflops: Double
+        /// A bound on this machine's FP32 peak (`PeakBound`): the best of the probes interleaved with
+        /// the timed steps, or the best step's executed rate if that was higher.
         public var peakGflops: Double
+        /// Executed GFLOP/s (for the critic update: what rmtl ran, not the dense count) over
+        /// `peakGflops`; ≤ 1 by construction.
         public var fractionOfPeak: Double
         public var parameters: Int
         public var peakResidentMB: Double
@@ -34,6 +38,22 @@ public enum Benchmark {
         /// states per shard in the critics' training input.
         public var executedFlopsPerSample: Double? = nil
         public var distinctStateFraction: Double? = nil
+        /// `critic-update`/`critic-stage`: the RL mode (`paper`: one shared critic, target-only TD,
+        /// raw states; `code`: two critics, min target, the z-score quirk).
+        public var mode: String? = nil
+        /// The best probe alone, the number of probes, and whether the probes bounded every step.
+        public var peakProbeGflops = 0.0
+        public var peakProbes = 0
+        public var peakFromProbe = true
+        public var machine = MachineDescription.current
+
+        mutating func setPeak(_ bound: PeakBound, executedGflops: Double) {
+            peakGflops = bound.gflops
+            fractionOfPeak = bound.fraction(executedGflops)
+            peakProbeGflops = bound.bestProbe
+            peakProbes = bound.probes.count
+            peakFromProbe = bound.probeIsBound
+        }
 
         /// `rmtl bench --json` keys: snake case, and `samples_per_s` as issue 3 names it.
         enum CodingKeys: String, CodingKey {
@@ -43,15 +63,18 @@ public enum Benchmark {
             case peakResidentMB = "peak_resident_mb"
             case arithmeticBoundSeconds = "arithmetic_bound_seconds", bufferRows = "buffer_rows", epochs
             case stepsPerEpoch = "steps_per_epoch", executedFlopsPerSample = "executed_flops_per_sample"
-            case distinctStateFraction = "distinct_state_fraction"
+            case distinctStateFraction = "distinct_state_fraction", mode
+            case peakProbeGflops = "peak_probe_gflops", peakProbes = "peak_probes", peakFromProbe = "peak_from_probe", machine
         }
     }
 
     /// Times `steps` training steps of `model` (a `ModelKind` name or `critic`) after 2 warm-up steps.
-    public static func run(model name: String, batch: Int, steps: Int, threads: Int, seed: UInt64 = 2022) throws -> Result {
+    /// `mode` chooses the RL reading for `critic-update`.
+    public static func run(model name: String, batch: Int, steps: Int, threads: Int, mode: RMTLMode = .code,
+                           seed: UInt64 = 2022) throws -> Result {
         guard steps >= 1 else { throw ConfigurationError(parameter: "steps", .belowMinimum(value: steps, minimum: 1)) }
         guard batch >= 1 else { throw ConfigurationError(parameter: "batch", .belowMinimum(value: batch, minimum: 1)) }
-        if name == "critic-update" { return try criticUpdate(batch: batch, steps: steps, threads: threads, seed: seed) }
+        if name == "critic-update" { return try criticUpdate(batch: batch, steps: steps, threads: threads, mode: mode, seed: seed) }
         var rng = RandomGenerator(seed: seed)
         let network: TrainableModel
         let isCritic = name == "critic"
@@ -90,29 +113,48 @@ public enum Benchmark {
             network.applyGradients(adam)
         }
         for _ in 0..<2 { step() }
-        let start = DispatchTime.now().uptimeNanoseconds
-        for _ in 0..<steps { step() }
-        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 / Double(steps)
         let flops = 3 * network.flopsPerRow
+        let (seconds, bound) = timeSteps(steps, threads: network.threads, step: step) { flops * Double(batch) }
         let gflops = flops * Double(batch) / seconds / 1e9
-        let peak = measurePeakGflops(threads: network.threads)
-        return Result(
+        var r = Result(
             model: name, batch: batch, threads: network.threads, steps: steps, secondsPerStep: seconds,
-            samplesPerSecond: Double(batch) / seconds, flopsPerSample: flops, gflops: gflops, peakGflops: peak,
-            fractionOfPeak: gflops / peak, parameters: network.parameterCount, peakResidentMB: peakResidentMegabytes())
+            samplesPerSecond: Double(batch) / seconds, flopsPerSample: flops, gflops: gflops, peakGflops: 0,
+            fractionOfPeak: 0, parameters: network.parameterCount, peakResidentMB: peakResidentMegabytes())
+        r.setPeak(bound, executedGflops: gflops)
+        return r
+    }
+
+    /// Times `steps` calls of `step` with peak probes before, between and after them (untimed), so
+    /// the peak is read under the same conditions as the steps. Returns the mean seconds per step and
+    /// the bound, which also records each step's executed rate (`executedFlops()`: what the step
+    /// just ran).
+    static func timeSteps(_ steps: Int, threads: Int, step: () -> Void, executedFlops: () -> Double) -> (Double, PeakBound) {
+        var bound = PeakBound()
+        bound.probe(threads: threads)
+        var total = 0.0
+        for _ in 0..<steps {
+            let start = DispatchTime.now().uptimeNanoseconds
+            step()
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            total += seconds
+            bound.recordStep(executedFlops() / seconds / 1e9)
+            bound.probe(threads: threads)
+        }
+        return (total / Double(steps), bound)
     }
 
     /// The actor the paper's RMTL-ESMM builds its critics over: ESMM at the paper's sizes.
     public static let criticUpdateActor = ModelKind.esmm
 
-    /// An RLAgent in code mode (two independent `CriticNeg` critics of the paper's sizes over a
-    /// pretrained-shape ESMM actor, z-score quirk, min target, noise, dropout in the targets) whose
-    /// buffer holds `bufferRows` random transitions: right-skewed ids like frequency ranks, the
-    /// all-zero numeric column of the authors' data, uniform actions, rewards in [−4.6, 0], 10% done.
-    static func criticAgent(batch: Int, bufferRows: Int, threads: Int, rng: inout RandomGenerator) throws -> RLAgent {
+    /// An RLAgent in `mode` (code: two independent `CriticNeg` critics of the paper's sizes, z-score
+    /// quirk, min target, noise, dropout in the targets; paper: one `SharedCritic`, raw states, target
+    /// only) over a pretrained-shape ESMM actor, whose buffer holds `bufferRows` random transitions:
+    /// right-skewed ids like frequency ranks, the all-zero numeric column of the authors' data,
+    /// uniform actions, rewards in [−4.6, 0], 10% done.
+    static func criticAgent(batch: Int, bufferRows: Int, threads: Int, mode: RMTLMode, rng: inout RandomGenerator) throws -> RLAgent {
         let config = ModelConfig(kind: criticUpdateActor, cardinalities: paperCardinalities, numericCount: 1, taskCount: 2)
         let actor = try TrainableModel(config, batchCapacity: batch, threads: threads, rng: &rng)
-        var settings = RMTLSettings(mode: .code)
+        var settings = RMTLSettings(mode: mode)
         settings.batchSize = batch
         settings.bufferCapacity = bufferRows
         settings.criticInit = .faithful
@@ -145,31 +187,30 @@ public enum Benchmark {
     }
 
     /// `critic-update`: the real `RLAgent` critic step (`criticStep`, what `trainCritic` repeats) at
-    /// `batch`, code mode, over a buffer of 8 batches; `flops_per_sample` is `criticStepFlopsPerRow`.
-    static func criticUpdate(batch: Int, steps: Int, threads: Int, seed: UInt64) throws -> Result {
+    /// `batch`, in `mode`, over a buffer of 8 batches; `flops_per_sample` is `criticStepFlopsPerRow`
+    /// (dense), the fraction of peak uses the FLOPs executed.
+    static func criticUpdate(batch: Int, steps: Int, threads: Int, mode: RMTLMode, seed: UInt64) throws -> Result {
         var rng = RandomGenerator(seed: seed)
-        let agent = try criticAgent(batch: batch, bufferRows: 8 * batch, threads: threads, rng: &rng)
+        let agent = try criticAgent(batch: batch, bufferRows: 8 * batch, threads: threads, mode: mode, rng: &rng)
         for _ in 0..<2 { _ = agent.criticStep(rng: &rng) }
-        var seconds = 0.0, executed = 0.0, distinct = 0.0
-        for _ in 0..<steps {
-            let start = DispatchTime.now().uptimeNanoseconds
-            _ = agent.criticStep(rng: &rng)
-            seconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        var executed = 0.0, distinct = 0.0
+        let (seconds, bound) = timeSteps(steps, threads: threads, step: { _ = agent.criticStep(rng: &rng) }) {
             // Untimed bookkeeping: what the step really executed.
             let (e, d) = executedCriticStepFlops(agent)
             executed += e
             distinct += d
+            return e
         }
-        seconds /= Double(steps)
         let flops = criticStepFlopsPerRow(agent)
         let gflops = flops * Double(batch) / seconds / 1e9
-        let peak = measurePeakGflops(threads: threads)
         var r = Result(
             model: "critic-update", batch: batch, threads: threads, steps: steps, secondsPerStep: seconds,
-            samplesPerSecond: Double(batch) / seconds, flopsPerSample: flops, gflops: gflops, peakGflops: peak,
-            fractionOfPeak: gflops / peak, parameters: agent.critics.reduce(0) { $0 + $1.parameterCount },
+            samplesPerSecond: Double(batch) / seconds, flopsPerSample: flops, gflops: gflops, peakGflops: 0,
+            fractionOfPeak: 0, parameters: agent.critics.reduce(0) { $0 + $1.parameterCount },
             peakResidentMB: peakResidentMegabytes())
-        r.arithmeticBoundSeconds = flops * Double(batch) / (peak * 1e9)
+        r.setPeak(bound, executedGflops: executed / Double(steps) / seconds / 1e9)
+        r.mode = mode.rawValue
+        r.arithmeticBoundSeconds = flops * Double(batch) / (bound.gflops * 1e9)
         r.executedFlopsPerSample = executed / Double(steps * batch)
         r.distinctStateFraction = distinct / Double(steps)
         return r
@@ -177,16 +218,16 @@ public enum Benchmark {
 
     /// FLOPs the last critic step executed, and the distinct-state fraction of its training input:
     /// the dense count minus the state part of each critic's first layer (forward, and both backward
-    /// GEMMs for the trained critics) for rows that repeat a state of their shard, minus the action
-    /// part of that layer (rank one, so O(bottom[0]) a row instead of a GEMM), and the actor's forward
-    /// for repeated next states.
+    /// GEMMs for the trained critics) for rows and task blocks that repeat a state of their shard
+    /// (`CriticFirstLayer`), minus the action part of that layer (rank one, so O(bottom[0]) a row
+    /// instead of a GEMM), and the actor's forward for repeated next states.
     static func executedCriticStepFlops(_ agent: RLAgent) -> (Double, Double) {
         let b = Double(agent.settings.batchSize), next = agent.settings.tdTarget == .minimum ? 2.0 : 1.0
         func distinct(_ model: TrainableModel) -> Double? {
             var total = 0
             for p in 0..<model.threads {
-                guard let critic = model.replica(p) as? Critic else { return nil }
-                total += critic.states.count
+                guard let critic = model.replica(p) as? any SplitFirstLayerCritic else { return nil }
+                total += critic.firstLayer.states.count
             }
             return Double(total)
         }
@@ -194,71 +235,58 @@ public enum Benchmark {
         var fraction = 0.0
         for (online, target) in zip(agent.critics, agent.targets) {
             let dense = online.flopsPerRow * b
-            guard let c = online.replica(0) as? Critic, let us = distinct(online), let ut = distinct(target) else {
+            guard let c = online.replica(0) as? any SplitFirstLayerCritic, let us = distinct(online), let ut = distinct(target) else {
                 flops += (next + 3) * dense
                 fraction += 1
                 continue
             }
+            let blocks = Double(c.headCount) * b     // first-layer rows: one block of b per head
             let state = 2 * Double(c.config.inputWidth - c.config.embedDim) * Double(c.config.bottom[0])
             let action = 2 * Double(c.config.embedDim) * Double(c.config.bottom[0])   // rank one, O(bottom[0]) a row
-            flops += next * (dense - state * (b - ut) - action * b) + 3 * (dense - state * (b - us) - action * b)
+            flops += next * (dense - state * (blocks - ut) - action * blocks) + 3 * (dense - state * (blocks - us) - action * blocks)
             fraction += us / b
         }
         return (flops, fraction / Double(agent.critics.count))
     }
 
-    /// `critic-stage`: `epochs` epochs of the code-faithful critic stage (`RLAgent.trainCritic`,
-    /// including its dead-critic check and per-epoch diagnostics) over a full buffer of `bufferRows`
-    /// random transitions (the code's memory_size is 500,000: 244 steps of 2048 per epoch).
-    /// `seconds_per_step` is seconds per epoch; the bound counts the training steps' FLOPs only.
-    public static func criticStage(batch: Int, bufferRows: Int, epochs: Int, threads: Int, seed: UInt64 = 2022) throws -> Result {
+    /// `critic-stage`: `epochs` epochs of the critic stage in `mode` (`RLAgent.trainCritic`, with its
+    /// per-epoch diagnostics) over a full buffer of `bufferRows` random transitions (the code's
+    /// memory_size is 500,000: 244 steps of 2048 per epoch). `seconds_per_step` is seconds per epoch
+    /// (the dead-critic check before the first epoch is not timed); the bound counts the training
+    /// steps' dense FLOPs only. Peak probes run between epochs; an epoch's executed FLOPs are
+    /// estimated from its last step (`executedCriticStepFlops`), exact when nothing is skipped (paper).
+    public static func criticStage(batch: Int, bufferRows: Int, epochs: Int, threads: Int, mode: RMTLMode = .code,
+                                   seed: UInt64 = 2022) throws -> Result {
         guard epochs >= 1 else { throw ConfigurationError(parameter: "steps", .belowMinimum(value: epochs, minimum: 1)) }
         var rng = RandomGenerator(seed: seed)
-        let agent = try criticAgent(batch: batch, bufferRows: bufferRows, threads: threads, rng: &rng)
-        let start = DispatchTime.now().uptimeNanoseconds
-        let reports = try agent.trainCritic(epochs: epochs, rng: &rng)
-        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 / Double(reports.count)
+        let agent = try criticAgent(batch: batch, bufferRows: bufferRows, threads: threads, mode: mode, rng: &rng)
+        var bound = PeakBound()
+        bound.probe(threads: threads)
+        var executed = 0.0
+        let reports = try agent.trainCritic(epochs: epochs, rng: &rng) { report in
+            let e = executedCriticStepFlops(agent).0 * Double(report.steps)
+            executed += e
+            bound.recordStep(e / report.seconds / 1e9)
+            bound.probe(threads: threads)
+        }
+        let seconds = reports.reduce(0) { $0 + $1.seconds } / Double(reports.count)
         let stepsPerEpoch = reports[0].steps
         let flops = criticStepFlopsPerRow(agent)
         let epochFlops = flops * Double(batch * stepsPerEpoch)
         let gflops = epochFlops / seconds / 1e9
-        let peak = measurePeakGflops(threads: threads)
         var r = Result(
             model: "critic-stage", batch: batch, threads: threads, steps: stepsPerEpoch * reports.count, secondsPerStep: seconds,
-            samplesPerSecond: Double(batch * stepsPerEpoch) / seconds, flopsPerSample: flops, gflops: gflops, peakGflops: peak,
-            fractionOfPeak: gflops / peak, parameters: agent.critics.reduce(0) { $0 + $1.parameterCount },
+            samplesPerSecond: Double(batch * stepsPerEpoch) / seconds, flopsPerSample: flops, gflops: gflops, peakGflops: 0,
+            fractionOfPeak: 0, parameters: agent.critics.reduce(0) { $0 + $1.parameterCount },
             peakResidentMB: peakResidentMegabytes())
-        r.arithmeticBoundSeconds = epochFlops / (peak * 1e9)
+        r.setPeak(bound, executedGflops: executed / Double(reports.count) / seconds / 1e9)
+        r.mode = mode.rawValue
+        r.executedFlopsPerSample = executed / Double(reports.count * batch * stepsPerEpoch)
+        r.arithmeticBoundSeconds = epochFlops / (bound.gflops * 1e9)
         r.bufferRows = bufferRows
         r.epochs = reports.count
         r.stepsPerEpoch = stepsPerEpoch
         return r
-    }
-
-    /// The machine's FP32 peak on `threads` cores, measured: each thread runs a chain-free stream of
-    /// 8-lane fused multiply-adds (12 independent accumulators hide the FMA latency).
-    public static func measurePeakGflops(threads: Int) -> Double {
-        let iterations = 4_000_000
-        let sink = UnsafeMutablePointer<Float>.allocate(capacity: threads)
-        defer { sink.deallocate() }
-        let out = UncheckedSendable(sink)
-        let start = DispatchTime.now().uptimeNanoseconds
-        parallelFor(threads) { t in out.value[t] = fmaStream(iterations, seed: Float(t) + 1) }
-        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        return Double(threads) * Double(iterations) * 12 * 8 * 2 / seconds / 1e9
-    }
-
-    @inline(never)
-    static func fmaStream(_ iterations: Int, seed: Float) -> Float {
-        let x = SIMD8<Float>(repeating: 0.999_999), y = SIMD8<Float>(repeating: seed * 1e-7)
-        var a0 = SIMD8<Float>(repeating: 1), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0
-        var a6 = a0, a7 = a0, a8 = a0, a9 = a0, a10 = a0, a11 = a0
-        for _ in 0..<iterations {
-            a0.addProduct(a0, x); a1.addProduct(a1, x); a2.addProduct(a2, x); a3.addProduct(a3, x)
-            a4.addProduct(a4, y); a5.addProduct(a5, y); a6.addProduct(a6, y); a7.addProduct(a7, y)
-            a8.addProduct(a8, x); a9.addProduct(a9, y); a10.addProduct(a10, x); a11.addProduct(a11, y)
-        }
-        return (a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11).sum()
     }
 
     /// Peak resident memory of this process (VmHWM), in MiB.
