@@ -45,6 +45,8 @@ public struct IterationRecord: Codable, Equatable, Sendable {
     /// The error that stopped the iteration (rendered), and whether it was a file error (exit 74).
     public var error: String?
     public var errorIsIO = false
+
+    public init() {}
 }
 
 /// A message from a rank other than 0 to rank 0.
