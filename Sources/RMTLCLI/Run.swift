@@ -37,6 +37,7 @@ struct Run: ParsableCommand {
 
     func run() throws {
         let (sources, prose) = try readProgram(file)
+        let job = try MPIJob.start()
         InterruptHandler.install()
         let session = Session(progress: ProgressReporter(isTerminal: isatty(STDOUT_FILENO) != 0,
                                                  write: printRaw),
@@ -49,19 +50,36 @@ struct Run: ParsableCommand {
                 throw ExitCode(64)
             }
         }
-        registryOptions.attach(to: session)
+        job?.join(session)
+        if job?.isRankZero ?? true { registryOptions.attach(to: session) }
         let settings = Dictionary(assignments.map { a in
             let eq = a.firstIndex(of: "=")!
             return (String(a[..<eq]), String(a[a.index(after: eq)...]))
         }, uniquingKeysWith: { $1 })
         session.workspace.recorder?.begin(RunRegistry.RunStart(
             kind: "run", scriptPath: file, scriptText: sources.map { String(decoding: $0.bytes, as: UTF8.self) }.joined(separator: "\n"),
-            commandLine: ["rmtl"] + CommandLine.arguments.dropFirst(), settings: settings))
+            commandLine: (job.map { ["mpirun", "-np", String($0.mpi.size)] } ?? []) + ["rmtl"] + CommandLine.arguments.dropFirst(),
+            settings: settings))
         var outcome = session.run(files: sources, mode: .run)
-        defer {
-            let (status, error) = Session.registryStatus(outcome)
-            session.workspace.recorder?.finish(status: status, error: error)
+        // Under mpirun rank 0 writes the files, as a serial run does (its outcome already includes
+        // the iterations other ranks ran), unless another rank failed out of step: then none.
+        var otherRankFailed = false
+        if let job, let failure = job.finish(session, outcome, file: file) {
+            printError(failure)
+            otherRankFailed = true
+            outcome.status = .runtimeError
+            outcome.errors = [.relayed(rendered: failure, isIO: false, at: SourceRange(file: sources[0], start: 0, end: 0))]
         }
+        let writes = (job?.isRankZero ?? true) && !otherRankFailed
+        let exitCode = writes ? writeFiles(session, &outcome) : outcome.exitCode
+        let (status, error) = Session.registryStatus(outcome)
+        session.workspace.recorder?.finish(status: status, error: error)
+        job?.end(exitCode: exitCode)
+        if exitCode != 0 { throw ExitCode(exitCode) }
+    }
+
+    /// Writes `--results` and `--report`; returns the exit code.
+    private func writeFiles(_ session: Session, _ outcome: inout Session.Outcome) -> Int32 {
         // both are written also when the script failed its check: the report then shows the errors
         if outcome.status == .staticErrors { session.recordStaticErrors(outcome.errors) }
         if let results {
@@ -73,10 +91,10 @@ struct Run: ParsableCommand {
         if let report {
             do { try session.writeReport(to: report) } catch {
                 printError("\(report): error: cannot write the report")
-                if outcome.status == .ok { outcome.status = .runtimeError; outcome.errors = []; throw ExitCode(74) }
+                if outcome.status == .ok { outcome.status = .runtimeError; outcome.errors = []; return 74 }
             }
         }
-        if outcome.status == .runtimeError, outcome.errors.isEmpty { throw ExitCode(74) }
-        if outcome.exitCode != 0 { throw ExitCode(outcome.exitCode) }
+        if outcome.status == .runtimeError, outcome.errors.isEmpty { return 74 }
+        return outcome.exitCode
     }
 }

@@ -115,6 +115,17 @@ public struct Checker {
     public var isLenient = false
     /// Bodies checked per pass of the innermost loop over words being unrolled (`checkLoopBody`).
     private var unrolledBodies = 1
+    /// Inside the body of a `parallel` loop (Parallel.swift).
+    private var insideParallel = false
+
+    /// The commands a `parallel` loop's body may run: they build, train and evaluate models and
+    /// show things. Others change the data every iteration shares or write files the iterations
+    /// would race for; they belong before or after the loop.
+    static let parallelCommands: Set<String> = [
+        "seed", "threads", "actor", "critic", "train", "eval", "show", "save", "restore", "compare", "record", "sleep", "spin",
+    ]
+    /// What every iteration of a `parallel` loop starts without, and what the loop leaves.
+    static let parallelDrops: Set<StateFlag> = [.actor, .trainedActor, .critic, .trainedCritic]
 
     public init(state: CheckState = CheckState()) { self.state = state }
 
@@ -143,7 +154,20 @@ public struct Checker {
                 state.define(name.text, type)
                 state.wordLists[name.text] = literalWords(value)
             }
-        case .forLoop(let variable, let values, let body, _):
+        case .forLoop(let variable, let values, let parallel, let body, _):
+            if parallel && insideParallel {
+                report(.invalidUse("a 'parallel' loop cannot be inside another 'parallel' loop; only one is spread over the ranks",
+                                   at: variable.range))
+            }
+            let wasInsideParallel = insideParallel
+            if parallel {
+                insideParallel = true
+                state.flags.subtract(Checker.parallelDrops)
+            }
+            defer {
+                insideParallel = wasInsideParallel
+                if parallel { state.flags.subtract(Checker.parallelDrops) }
+            }
             let listType = typeOf(values)
             var element: StaticType = .unknown
             switch listType {
@@ -222,6 +246,10 @@ public struct Checker {
         }
         for e in bindErrors { report(e) }
         let spec = bound.spec
+        if insideParallel, !Checker.parallelCommands.contains(spec.verb) || (spec.verb == "compare" && bound.values["markdown"] != nil) {
+            report(.invalidUse("'\(spec.id)\(spec.verb == "compare" ? " markdown=" : "")' cannot run inside a 'parallel' loop: "
+                               + "its iterations run at once on different ranks; run it before or after the loop", at: c.name.range))
+        }
         for need in spec.needs where !state.flags.contains(need) {
             let at = spec.sub != nil && !c.arguments.isEmpty ? c.name.range.union(c.arguments[0].range) : c.name.range
             report(.missingState(command: spec.id, needs: need, at: at))

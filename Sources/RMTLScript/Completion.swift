@@ -38,7 +38,9 @@ public enum Completion {
             return .words(filter(keywords + Commands.verbs(), prefix))
         }
         if verb == "assert" || verb == "let" || verb == "if" { return .words(filter(context.results, prefix)) }
-        if verb == "for" || verb == "include" { return .words([]) }
+        // `for NAME in VALUES parallel {`: after the values, offer `parallel`
+        if verb == "for" { return .words(words.count >= 4 && words[2] == "in" ? filter(["parallel"], prefix) : []) }
+        if verb == "include" { return .words([]) }
         let subs = Commands.subs(of: verb)
         if !subs.isEmpty, words.count == 1 { return .words(filter(subs, prefix)) }
         let sub = subs.isEmpty ? nil : words[1]

@@ -102,6 +102,9 @@ public struct Diagnostic: Sendable {
             return "interrupted"
         case .io(let text, let path, _):
             return "cannot \(text) '\(path)'"
+        case .relayed(let text, _, _):
+            let first = text.prefix { $0 != "\n" }
+            return first.range(of: ": error: ").map { String(first[$0.upperBound...]) } ?? String(first)
         }
     }
 
@@ -265,6 +268,7 @@ public struct Diagnostic: Sendable {
     /// The full text: location and message, the source line with a caret under the range, extra
     /// detail lines, then the hint. Ends without a newline.
     public func rendered() -> String {
+        if case .relayed(let text, _, _) = error { return text }
         let r = error.range
         // names and found text come from the script: control characters must not reach the terminal
         var lines = ["\(location): error: \(message)".escapingControlCharacters()]

@@ -1,5 +1,5 @@
 /// A table of text cells; rendered aligned in the terminal and as `<table>` in reports.
-public struct Table: Sendable, Equatable {
+public struct Table: Sendable, Equatable, Codable {
     public var header: [String]
     public var rows: [[String]]
     /// Columns whose cells are right-aligned (numbers).
@@ -35,7 +35,7 @@ public struct Table: Sendable, Equatable {
 }
 
 /// One piece of command output. The terminal gets text; reports keep tables and charts as such.
-public enum OutputItem: Sendable, Equatable {
+public enum OutputItem: Sendable, Equatable, Codable {
     case text(String)
     case table(Table)
     case chart(title: String, svg: String)

@@ -220,7 +220,7 @@ public struct Parser {
                            range(keyword).union(value.range))
     }
 
-    // forStmt := 'for' NAME 'in' ( list | VARIABLE | NUMBER ) block      (a count n runs 1…n)
+    // forStmt := 'for' NAME 'in' ( list | VARIABLE | NUMBER ) [ 'parallel' ] block      (a count n runs 1…n)
     private mutating func parseFor() throws(Abort) -> Statement {
         let keyword = advance()
         let nameToken = try expect(.word, "a loop variable name after 'for'")
@@ -235,9 +235,11 @@ public struct Parser {
         case .number: values = try parsePrimary()
         default: throw fail(.expected("a list such as [1, 2, 3] or a count after 'in'", found: describe(current), at: position(current)))
         }
+        let parallel = isWord(current, "parallel")
+        if parallel { advance() }
         let (body, close) = try parseBlock(after: keyword, "for")
         return .forLoop(variable: Name(text: text(nameToken), range: range(nameToken)), values: values,
-                        body: body, range(keyword).union(close))
+                        parallel: parallel, body: body, range(keyword).union(close))
     }
 
     // ifStmt := 'if' expr block [ 'else' ( ifStmt | block ) ]

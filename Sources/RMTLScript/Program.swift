@@ -56,8 +56,8 @@ public struct ScriptLoader: Sendable {
                 let body = resolve(parsed, from: included, stack: stack + [key], cache: &cache, errors: &errors)
                 cache[key] = body
                 return .include(path: pathExpr, body: body, range)
-            case .forLoop(let v, let values, let body, let range):
-                return .forLoop(variable: v, values: values,
+            case .forLoop(let v, let values, let parallel, let body, let range):
+                return .forLoop(variable: v, values: values, parallel: parallel,
                                 body: resolve(body, from: file, stack: stack, cache: &cache, errors: &errors), range)
             case .conditional(let condition, let then, let otherwise, let range):
                 return .conditional(condition, then: resolve(then, from: file, stack: stack, cache: &cache, errors: &errors),

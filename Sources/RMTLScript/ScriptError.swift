@@ -65,6 +65,9 @@ public enum ScriptError: Error, Equatable, Sendable {
     case assertionFailed(expression: String, sides: [AssertionSide], at: SourceRange)
     case interrupted(at: SourceRange)
     case io(String, path: String, at: SourceRange)
+    /// An error met elsewhere (another MPI rank, or an iteration of a `parallel` loop) and rendered
+    /// there: shown as it was. `isIO` keeps the exit code of an `io` error (74).
+    case relayed(rendered: String, isIO: Bool, at: SourceRange)
 
     /// Where the problem is.
     public var range: SourceRange {
@@ -78,7 +81,7 @@ public enum ScriptError: Error, Equatable, Sendable {
             .duplicateArgument(_, let r), .valueOutOfRange(_, _, _, let r), .missingState(_, _, let r),
             .invalidUse(_, let r), .badNamePart(_, _, let r), .commandUnavailable(_, let r), .runtime(_, let r), .engineFailed(_, _, let r),
             .configurationRejected(_, _, let r), .resourceExceeded(_, _, let r),
-            .assertionFailed(_, _, let r), .interrupted(let r), .io(_, _, let r):
+            .assertionFailed(_, _, let r), .interrupted(let r), .io(_, _, let r), .relayed(_, _, let r):
             return r
         }
     }

@@ -27,7 +27,12 @@ public final class Session {
             case .staticErrors, .incomplete: return 65
             case .interrupted: return 130
             case .runtimeError:
-                return errors.contains { if case .io = $0 { return true } else { return false } } ? 74 : 70
+                return errors.contains {
+                    switch $0 {
+                    case .io, .relayed(_, isIO: true, _): return true
+                    default: return false
+                    }
+                } ? 74 : 70
             }
         }
     }
@@ -65,6 +70,8 @@ public final class Session {
 
     private var currentOutput: [OutputItem] = []
     private var recording = false
+    /// While an iteration of a `parallel` loop runs: what it shows, kept for the replay.
+    private var capture: IterationRecord?
 
     public init(loader: ScriptLoader = ScriptLoader(), progress: ProgressReporter? = nil,
                 write: @escaping (String) -> Void = { print($0) },
@@ -76,7 +83,8 @@ public final class Session {
         self.workspace.emit = { [unowned self] item in self.emitted(item) }
     }
 
-    private func emitted(_ item: OutputItem) {
+    func emitted(_ item: OutputItem) {
+        if capture != nil { capture!.events.append(.output(item)); return }
         if recording { currentOutput.append(item) }
         if let display { return display(item) }
         switch item {
@@ -286,7 +294,7 @@ public final class Session {
         case .letBinding(let name, let expr, _):
             if pinned[name.text] != nil { return }
             define(name.text, try evaluate(expr))
-        case .forLoop(let variable, let valuesExpr, let body, _):
+        case .forLoop(let variable, let valuesExpr, let parallel, let body, _):
             let values: [Value]
             switch try evaluate(valuesExpr) {
             case .list(let items): values = items
@@ -298,6 +306,9 @@ public final class Session {
             let previous = variables[variable.text]
             defer {
                 if let previous { variables[variable.text] = previous } else { undefine(variable.text) }
+            }
+            if parallel {
+                return try execParallel(variable: variable, values: values, body: body, at: s.range, failures: &failures)
             }
             for v in values {
                 if Interrupt.requested.load(ordering: .relaxed) { throw ScriptError.interrupted(at: s.range) }
@@ -314,10 +325,33 @@ public final class Session {
             try exec(block: body ?? [], failures: &failures)
         case .assertion(let condition, let r):
             if let failure = try checkAssertion(condition, at: r) {
+                if capture != nil { capture!.events.append(.failure(Diagnostic(failure).rendered())); return }
                 writeError(Diagnostic(failure).rendered())
                 failures.append(failure)
             }
         }
+    }
+
+    /// One iteration of a `parallel` loop, with `$variable` bound to `value`: what it showed and
+    /// stored, and the error that stopped it.
+    func runIteration(variable: String, value: Value, body: [Statement]) -> IterationRecord {
+        define(variable, value)
+        capture = IterationRecord()
+        workspace.storeLog = []
+        let historyStart = workspace.history.count
+        var ignored: [ScriptError] = []  // failed asserts are in the record's events
+        var error: ScriptError?
+        do { try exec(block: body, failures: &ignored) } catch let e as ScriptError { error = e } catch {}
+        var record = capture!  // set just above
+        capture = nil
+        record.results = workspace.storeLog ?? []
+        workspace.storeLog = nil
+        record.history = Array(workspace.history.dropFirst(historyStart))
+        if let error {
+            record.error = Diagnostic(error).rendered()
+            if case .io = error { record.errorIsIO = true }
+        }
+        return record
     }
 
     /// The statements of a block in order, stopping at `quit`.

@@ -74,7 +74,7 @@ public indirect enum Statement: Sendable, Equatable {
         public var usage: String {
             switch self {
             case .let: return "let NAME = VALUE"
-            case .for: return "for NAME in [A, B, …] { … }"
+            case .for: return "for NAME in [A, B, …] [parallel] { … }"
             case .if: return "if EXPR { … } else if EXPR { … } else { … }"
             case .include: return "include \"file.rmtl\""
             case .assert: return "assert EXPR"
@@ -85,7 +85,9 @@ public indirect enum Statement: Sendable, Equatable {
             switch self {
             case .let: return "Bind a variable; use it as $NAME. A --set NAME=VALUE on the command line wins."
             case .for: return "Run the block once per value, with $NAME bound to it; a count runs 1…n: for s in $seeds { … }. "
-                + "Name results from it: eval test as rmtl_$m[$s]."
+                + "Name results from it: eval test as rmtl_$m[$s]. With 'parallel' the iterations are independent "
+                + "(each starts from the loop's start: seed, no actor or critic, the results before the loop) and "
+                + "under mpirun run on different ranks; output and results are the serial loop's."
             case .if: return "Run the first block whose condition holds; 'else' goes on the line of the closing '}'. "
                 + "rmtl check checks every branch."
             case .include: return "Run another script here (path relative to this file, then stdlib/)."
@@ -97,7 +99,9 @@ public indirect enum Statement: Sendable, Equatable {
 
     case command(CommandSyntax)
     case letBinding(Name, Expr, SourceRange)
-    case forLoop(variable: Name, values: Expr, body: [Statement], SourceRange)
+    /// `for s in 5 { … }`; with `parallel` (`for s in 5 parallel { … }`) the iterations are
+    /// independent and may run on different MPI ranks (Session+Parallel.swift).
+    case forLoop(variable: Name, values: Expr, parallel: Bool, body: [Statement], SourceRange)
     /// `if COND { … } else { … }`; `else if` nests another conditional as the only `otherwise` statement.
     case conditional(Expr, then: [Statement], otherwise: [Statement], SourceRange)
     case include(path: Expr, body: [Statement]?, SourceRange)
@@ -106,7 +110,7 @@ public indirect enum Statement: Sendable, Equatable {
     public var range: SourceRange {
         switch self {
         case .command(let c): return c.range
-        case .letBinding(_, _, let r), .forLoop(_, _, _, let r), .conditional(_, _, _, let r), .include(_, _, let r),
+        case .letBinding(_, _, let r), .forLoop(_, _, _, _, let r), .conditional(_, _, _, let r), .include(_, _, let r),
              .assertion(_, let r):
             return r
         }

@@ -119,6 +119,17 @@ public final class Workspace {
     /// Records this run's results and files into the registry; nil when not recording.
     public var recorder: RunRecorder?
     private var fingerprintCache: String?
+    /// The other ranks of an MPI job (nil when not launched by mpirun): `parallel` loops gather
+    /// through it and only rank 0 writes files.
+    public var ranks: RankTransport?
+    /// Inside a `parallel` loop: the folder of this process's own `save`/`restore` files, so that
+    /// iterations running at once never share one (Parallel.swift).
+    public var checkpointScratch: String?
+    /// Inside a `parallel` loop: every result stored, in order, for the gather.
+    var storeLog: [EvalResult]?
+    /// Whether this process writes the files a script names: false on MPI ranks other than 0, set
+    /// once at start, before anything runs.
+    nonisolated(unsafe) public static var writesFiles = true
 
     /// `dataFingerprint`, computed once per split (it reads every value).
     public var cachedDataFingerprint: String? {
@@ -186,6 +197,9 @@ public final class Workspace {
         if let i = config.firstIndex(where: { $0.0 == name }) { config[i].1 = value } else { config.append((name, value)) }
     }
 
+    func replaceConfig(_ settings: [(String, String)]) { config = settings }
+    func replaceResults(_ stored: [EvalResult]) { results = stored }
+
     /// Drops the actor and the critics: models built over other data, sessions or encoders no longer
     /// apply (the commands that call this declare the same in `removes`).
     func dropModels() {
@@ -223,6 +237,7 @@ public final class Workspace {
     /// Stores `result` under its name, replacing an earlier one of the same name in place.
     public func store(_ result: EvalResult) {
         if let i = results.firstIndex(where: { $0.name == result.name }) { results[i] = result } else { results.append(result) }
+        storeLog?.append(result)
         recorder?.resultStored(result, workspace: self)
     }
 

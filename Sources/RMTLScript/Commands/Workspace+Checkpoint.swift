@@ -102,7 +102,8 @@ extension Workspace {
             history: history, rl: rl)
         let json = String(decoding: try Checkpoint.configEncoder.encode(state), as: UTF8.self)
         do {
-            try Checkpoint(tensors: tensors, dataFingerprint: fingerprint, config: json, extra: ["rmtl_version": rmtlVersion]).write(to: path)
+            try Checkpoint(tensors: tensors, dataFingerprint: fingerprint, config: json, extra: ["rmtl_version": rmtlVersion])
+                .write(to: checkpointFile(path))
         } catch {
             throw WorkspaceError.rejected(Diagnostic.saveFailed(error), hint: Diagnostic.saveFailedHint(error))
         }
@@ -122,7 +123,7 @@ extension Workspace {
             throw WorkspaceError.failed("load and split the data the checkpoint was trained on first")
         }
         let checkpoint: Checkpoint
-        do { checkpoint = try Checkpoint.read(path: path, expectedFingerprint: fingerprint) } catch {
+        do { checkpoint = try Checkpoint.read(path: checkpointFile(path), expectedFingerprint: fingerprint) } catch {
             throw WorkspaceError.rejected("\(path): \(error.message)", hint: error.hint)
         }
         func refuse(_ message: String, hint: String = Self.mismatchHint) -> WorkspaceError {

@@ -9,15 +9,28 @@ extension Workspace {
     /// `generate retailrocket DIR events= seed=`.
     public func generateRetailRocket(directory: String, events: Int, seed: UInt64?) throws {
         let start = Date()
-        try engineStep { try SyntheticRetailRocket.write(to: directory, events: events, seed: seed ?? self.seed) }
+        try rankZeroFirst {
+            guard Workspace.writesFiles else { return }
+            try engineStep { try SyntheticRetailRocket.write(to: directory, events: events, seed: seed ?? self.seed) }
+        }
         recorder?.artifactWritten(kind: "data", path: directory)
         say("wrote synthetic RetailRocket (\(events) events) to \(directory) in \(Value.formatElapsed(Date().timeIntervalSince(start)))")
+    }
+
+    /// Under mpirun, `body` runs on rank 0 first and on the other ranks once it is done, so files
+    /// it writes (generated data, load caches) are complete and the same whoever reads them; every
+    /// rank runs the command that calls this. Without mpirun it just runs `body`.
+    func rankZeroFirst<T>(_ body: () throws -> T) rethrows -> T {
+        guard let ranks else { return try body() }
+        if ranks.rank != 0 { ranks.waitForRankZero() }
+        defer { ranks.releaseOthers() }
+        return try body()
     }
 
     /// `load FORMAT PATH …`; `format` is retailrocket, rmtl, kuairand or csv.
     public func load(format: String, path: String, csv: CSVLoadOptions? = nil) throws {
         let start = Date()
-        let loaded: DataPipeline = try engineStep {
+        let loaded: DataPipeline = try rankZeroFirst { try engineStep {
             switch format {
             case "retailrocket": return try DataPipeline.loadRetailRocket(directory: path)
             case "rmtl": return try DataPipeline.loadProcessed(directory: path)
@@ -26,7 +39,7 @@ extension Workspace {
                 guard let csv else { throw WorkspaceError.failed("load csv needs its column options") }
                 return try DataPipeline.loadCSV(path: path, options: csv)
             }
-        }
+        } }
         data = loaded
         splits = nil
         dropModels()
@@ -40,11 +53,11 @@ extension Workspace {
     /// `sessionize gap=30m` or `sessionize by=COLUMN` (`gap` in seconds).
     public func sessionize(gap: Double = Double(DataPipeline.defaultGap) / 1000, byColumn: String?) throws {
         guard var pipeline = data else { throw WorkspaceError.failed("no dataset is loaded") }
-        try engineStep {
+        try rankZeroFirst { try engineStep {
             if let byColumn { try pipeline.sessionize(byColumn: byColumn) } else {
                 try pipeline.sessionize(gapMilliseconds: Int64((gap * 1000).rounded()))
             }
-        }
+        } }
         data = pipeline
         splits = nil
         dropModels()

@@ -95,6 +95,7 @@ extension Workspace {
 
     private func writeExport(_ table: PredictionTable, to path: String) throws -> Int {
         do {
+            guard Workspace.writesFiles else { return 0 }
             let bytes = try table.write(to: path)
             recorder?.artifactWritten(kind: "predictions", path: path)
             return bytes

@@ -229,6 +229,7 @@ extension Workspace {
     /// Every file the language writes goes through `AtomicFile`: a regular file is replaced
     /// atomically, a link is written through, a device or FIFO is written in place.
     static func writeAtomically(_ data: Data, to path: String) throws {
+        guard writesFiles else { return }
         do { try AtomicFile.write([[UInt8](data)], to: path) } catch {
             throw WorkspaceError.rejected(Diagnostic.saveFailed(error), hint: Diagnostic.saveFailedHint(error))
         }

@@ -61,6 +61,8 @@ public final class RunRecorder {
     struct ResolvedConfig: Encodable {
         var seed: UInt64
         var threads: Int
+        /// The MPI ranks of the job (nil without mpirun).
+        var ranks: Int?
         var actor: ActorSettings?
         var training: TrainConfig?
         var critic: RMTLSettings?
@@ -70,6 +72,7 @@ public final class RunRecorder {
         init(_ w: Workspace) {
             seed = w.seed
             threads = w.threads
+            ranks = w.ranks?.size
             actor = w.actorSettings
             training = w.lastTraining
             critic = w.agent?.settings
