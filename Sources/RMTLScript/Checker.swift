@@ -373,11 +373,18 @@ public struct Checker {
     }
 
     /// The result name `e` stores or refers to, when known without running: `esmm` and `esmm[$s]`
-    /// give esmm; `rmtl_$m[$s]` gives rmtl_esmm while the loop body is checked for m = esmm.
+    /// give esmm; `rmtl_$m[$s]` and `$m` give rmtl_esmm and esmm while the loop body is checked for
+    /// m = esmm.
     func knownResultBase(_ e: Expr) -> String? {
-        guard case .interpolated(let parts, _, _) = e else { return Checker.resultBase(e) }
-        let known = knownParts(parts)
-        return known.contains(nil) ? nil : known.map { $0! }.joined()
+        switch e {
+        case .interpolated(let parts, _, _):
+            let known = knownParts(parts)
+            return known.contains(nil) ? nil : known.map { $0! }.joined()
+        case .variable:
+            return knownParts([e])[0]
+        default:
+            return Checker.resultBase(e)
+        }
     }
 
     /// Each part's text, nil where a variable's word is not known statically.
@@ -395,10 +402,14 @@ public struct Checker {
     /// pattern, so later references that fit it are not reported.
     mutating func addResult(named e: Expr) {
         if let name = knownResultBase(e) { return state.addResult(name) }
-        if case .interpolated(let parts, _, _) = e {
-            let pattern = knownParts(parts)
-            if !state.resultPatterns.contains(pattern) { state.resultPatterns.append(pattern) }
+        let parts: [Expr]
+        switch e {
+        case .interpolated(let p, _, _): parts = p
+        case .variable: parts = [e]
+        default: return
         }
+        let pattern = knownParts(parts)
+        if !state.resultPatterns.contains(pattern) { state.resultPatterns.append(pattern) }
     }
 
     // MARK: - Values

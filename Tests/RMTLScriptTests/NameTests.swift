@@ -70,6 +70,10 @@ import RMTLScript
             == ["t:2:9: error: unknown result 'rmtl_x'"])
         let agree = "if 1 < 2 { let ms = [a] } else { let ms = [a] }\nfor m in $ms { \(store) }\ncompare rmtl_x\n"
         #expect(check(agree) == ["t:3:9: error: unknown result 'rmtl_x'"])
+        // the loop variable alone as the name
+        let bare = "record result as $m ctr=[0.7, 0.2, 0.2]"
+        #expect(check("for m in [esmm, mmoe] { \(bare) }\ncompare esmm mmoe\nassert esmm.ctr.auc > 0.5\n").isEmpty)
+        #expect(check("for m in [esmm, mmoe] { \(bare) }\ncompare esmm ple\n") == ["t:2:14: error: unknown result 'ple'"])
     }
 
     @Test func unknownNamesAreNotFalseErrors() {
@@ -77,6 +81,8 @@ import RMTLScript
         // branches disagree: the word is not known, any name that fits rmtl_… is accepted
         let disagree = "if 1 < 2 { let ms = [a] } else { let ms = [b] }\nfor m in $ms { \(store) }\ncompare rmtl_x\ncompare other\n"
         #expect(check(disagree) == ["t:4:9: error: unknown result 'other'"])
+        let bare = "if 1 < 2 { let ms = [a] } else { let ms = [b] }\nfor m in $ms { record result as $m ctr=[0.7, 0.2, 0.2] }\ncompare x\n"
+        #expect(check(bare).isEmpty)
         #expect(check("for m in 3 { \(store) }\ncompare rmtl_1\nshow rmtl_2.ctr.auc\ncompare rmtl_\n")
             == ["t:4:9: error: unknown result 'rmtl_'"])
         #expect(check("let m = 2\nrecord result as a_${m}_b ctr=[0.7, 0.2, 0.2]\ncompare a_7_b a_7_c\n")
