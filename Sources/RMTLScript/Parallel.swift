@@ -10,10 +10,9 @@ import RMTL
 // serially — which is what happens without mpirun, through the same capture and replay.
 
 /// How a run reaches the other ranks of its MPI job. Messages are byte strings, rank to rank, in
-/// order; `OpenMPI` carries them between processes, tests carry them between threads.
-public protocol RankTransport: AnyObject {
-    var rank: Int { get }
-    var size: Int { get }
+/// order; `OpenMPI` carries them between processes, tests carry them between threads. The ranks
+/// also train one model together (`ReplicaExchange`, data-parallel training outside loops).
+public protocol RankTransport: ReplicaExchange {
     func send(_ bytes: [UInt8], to destination: Int)
     func receive(from source: Int) -> [UInt8]
 }
@@ -21,6 +20,19 @@ public protocol RankTransport: AnyObject {
 extension OpenMPI: RankTransport {}
 
 extension RankTransport {
+    /// An allgather made of messages (`OpenMPI` has its own): each rank sends its block to every
+    /// other rank, then receives theirs in rank order.
+    public func allgather(_ buffer: UnsafeMutableRawBufferPointer) {
+        let block = buffer.count / size
+        let own = Array(buffer[(rank * block)..<((rank + 1) * block)])
+        for r in 0..<size where r != rank { send(own, to: r) }
+        for r in 0..<size where r != rank {
+            let bytes = receive(from: r)
+            precondition(bytes.count == block)
+            UnsafeMutableRawBufferPointer(rebasing: buffer[(r * block)..<((r + 1) * block)]).copyBytes(from: bytes)
+        }
+    }
+
     /// Rank 0 tells every other rank that files it wrote are complete (after `generate`).
     func releaseOthers() {
         guard rank == 0 else { return }

@@ -89,6 +89,8 @@ public struct EpochRecord: Sendable, Equatable, Codable {
 public final class Workspace {
     // MARK: state
     public var seed: UInt64 = 2022
+    /// Model replicas (shards per batch) over all ranks: the cores by default (under mpirun too, so
+    /// that a job gives `rmtl run`'s bits), and N × T after `threads T` under `mpirun -np N`.
     public var threads: Int = Machine.cores
     /// The loaded data: raw table, sessions and (after `split`) encoders; nil before `load`.
     public var data: DataPipeline?
@@ -122,6 +124,9 @@ public final class Workspace {
     /// The other ranks of an MPI job (nil when not launched by mpirun): `parallel` loops gather
     /// through it and only rank 0 writes files.
     public var ranks: RankTransport?
+    /// Where a model built now keeps its replicas: spread over the ranks (data-parallel training),
+    /// except in a `parallel` loop, whose iterations each run on one rank with all the replicas.
+    var replicaGroup: ReplicaGroup { storeLog == nil ? ReplicaGroup(ranks) : .oneProcess }
     /// Inside a `parallel` loop: the folder of this process's own `save`/`restore` files, so that
     /// iterations running at once never share one (Parallel.swift).
     public var checkpointScratch: String?

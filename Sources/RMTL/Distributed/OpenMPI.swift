@@ -6,8 +6,9 @@ import Foundation
 /// `mpirun` (which sets `OMPI_COMM_WORLD_SIZE`) is what makes rmtl look for `libmpi.so.40`. Only
 /// the few calls rmtl needs are bound, by name, against Open MPI's ABI (4.x: a communicator and a
 /// datatype are pointers to the predefined objects `ompi_mpi_comm_world` and `ompi_mpi_byte`).
-/// Messages are byte strings sent rank to rank; nothing here knows what they carry.
-public final class OpenMPI: @unchecked Sendable {
+/// Messages are byte strings sent rank to rank, and an allgather of equal byte blocks (gradient
+/// slabs, `ReplicaGroup`); nothing here knows what they carry.
+public final class OpenMPI: ReplicaExchange, @unchecked Sendable {
     public let rank: Int
     public let size: Int
     private let world: OpaquePointer
@@ -15,11 +16,14 @@ public final class OpenMPI: @unchecked Sendable {
     private let sendFunction: Send
     private let receiveFunction: Receive
     private let abortFunction: Abort
+    private let allgatherFunction: Allgather
     private let finalizeFunction: @convention(c) () -> Int32
 
     private typealias Send = @convention(c) (UnsafeRawPointer?, Int32, OpaquePointer, Int32, Int32, OpaquePointer) -> Int32
     private typealias Receive = @convention(c) (UnsafeMutableRawPointer?, Int32, OpaquePointer, Int32, Int32, OpaquePointer, UnsafeMutableRawPointer?) -> Int32
     private typealias Abort = @convention(c) (OpaquePointer, Int32) -> Int32
+    private typealias Allgather = @convention(c) (
+        UnsafeRawPointer?, Int32, OpaquePointer, UnsafeMutableRawPointer?, Int32, OpaquePointer, OpaquePointer) -> Int32
 
     /// Why the job's MPI could not start.
     public struct StartError: Error, CustomStringConvertible {
@@ -54,6 +58,7 @@ public final class OpenMPI: @unchecked Sendable {
         sendFunction = unsafeBitCast(try symbol("MPI_Send"), to: Send.self)
         receiveFunction = unsafeBitCast(try symbol("MPI_Recv"), to: Receive.self)
         abortFunction = unsafeBitCast(try symbol("MPI_Abort"), to: Abort.self)
+        allgatherFunction = unsafeBitCast(try symbol("MPI_Allgather"), to: Allgather.self)
         finalizeFunction = unsafeBitCast(try symbol("MPI_Finalize"), to: (@convention(c) () -> Int32).self)
         guard initialize(nil, nil) == 0 else { throw StartError(description: "MPI_Init failed") }
         var r: Int32 = 0, s: Int32 = 0
@@ -87,6 +92,14 @@ public final class OpenMPI: @unchecked Sendable {
             offset += chunk
         } while offset < bytes.count
         return bytes
+    }
+
+    /// Fills every rank's block of `buffer` (`size` equal blocks) from that rank, in place:
+    /// `MPI_Allgather` with `MPI_IN_PLACE` (Open MPI's `(void *) 1`).
+    public func allgather(_ buffer: UnsafeMutableRawBufferPointer) {
+        let block = buffer.count / size
+        precondition(block * size == buffer.count && block <= Int(Int32.max), "allgather blocks of \(block) bytes")
+        _ = allgatherFunction(UnsafeRawPointer(bitPattern: 1), 0, byte, buffer.baseAddress, Int32(block), byte, world)
     }
 
     /// Ends every rank of the job now with `code` (mpirun reports which rank called it).

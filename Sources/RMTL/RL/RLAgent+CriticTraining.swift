@@ -158,6 +158,7 @@ extension RLAgent {
                 return l
             }
             critics[i].applyGradients(criticOptimizers[i])
+            critics[i].group.allgather(sums.pointer, count: sums.count)
             loss += l * Double(cols.count)
             for p in 0..<sums.count { qSum += sums[p] }
         }

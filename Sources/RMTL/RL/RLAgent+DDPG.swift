@@ -95,7 +95,7 @@ extension RLAgent {
     /// `trainDDPG` does; a checkpoint restore calls it before copying the saved values in.
     public func makeActorTarget() throws {
         var scratch = RandomGenerator(seed: 0)
-        let target = try TrainableModel(actor.modelConfig!, batchCapacity: actor.capacity, threads: actor.threads, rng: &scratch)
+        let target = try TrainableModel(actor.modelConfig!, batchCapacity: actor.capacity, threads: actor.threads, group: actor.group, rng: &scratch)
         target.values.copy(from: actor.values.array)
         actorTarget = target
         actorOptimizer = Adam(count: actor.values.count, learningRate: settings.actorLearningRate, weightDecay: 0)

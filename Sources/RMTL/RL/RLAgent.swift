@@ -77,10 +77,10 @@ public final class RLAgent: @unchecked Sendable {
         func build(_ rng: inout RandomGenerator) throws -> TrainableModel {
             switch settings.criticStructure {
             case .independent:
-                return try TrainableModel(batchCapacity: capacity, threads: actor.threads, rng: &rng) { Critic(config, &$0) }
+                return try TrainableModel(batchCapacity: capacity, threads: actor.threads, group: actor.group, rng: &rng) { Critic(config, &$0) }
             case .shared:
                 let k = model.taskCount
-                return try TrainableModel(batchCapacity: capacity, threads: actor.threads, rng: &rng) { SharedCritic(config, taskCount: k, &$0) }
+                return try TrainableModel(batchCapacity: capacity, threads: actor.threads, group: actor.group, rng: &rng) { SharedCritic(config, taskCount: k, &$0) }
             }
         }
         var critics: [TrainableModel] = []

@@ -1,6 +1,8 @@
 extension TrainableModel {
     /// Forward only over `input`, cut into the same fixed shards as `accumulateGradients`, one per
-    /// replica; `body(part, rows, output)` runs on shard `part`'s thread and must copy what it needs.
+    /// replica, all of them on every process (`forEachShard`); `body(part, rows, output)` runs on
+    /// shard `part`'s thread, while `replica(part)` holds the shard's activations, and must copy
+    /// what it needs.
     /// With `isTraining` (dropout on) each shard draws from its own `rng.split()`; without, `rng`
     /// is untouched.
     func forwardShards(
@@ -12,9 +14,9 @@ extension TrainableModel {
         var rngs = isTraining ? (0..<parts).map { _ in rng.split() } : [RandomGenerator](repeating: RandomGenerator(seed: 0), count: parts)
         rngs.withUnsafeMutableBufferPointer { pointer in
             let shared = UncheckedSendable(pointer)
-            parallelFor(parts) { part in
+            forEachShard(parts) { part in
                 let range = shard(input.rows, part: part, of: parts)
-                let out = self.replicas[part].forward(
+                let out = self.replica(part).forward(
                     input.rows(range.lowerBound, range.count), isTraining: isTraining, rng: &shared.value[part])
                 body(part, range, out)
             }

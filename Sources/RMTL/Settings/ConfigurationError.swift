@@ -33,6 +33,8 @@ public struct ConfigurationError: Error, Equatable, Sendable, CustomStringConver
         /// The model needs another number of tasks than the data has.
         case taskCount(model: ModelKind, has: Int, needs: TaskNeed)
         case pleNeedsExperts
+        /// Data-parallel training across processes needs the same number of replicas on each.
+        case replicasOverRanks(replicas: Int, ranks: Int)
         /// The parts do not fit each other.
         case mismatch(Mismatch)
         case unknownParameter
@@ -74,6 +76,8 @@ extension ConfigurationError.Problem {
         case .emptyBuffer: return "warm it up before checking the critics"
         case .fixedOnceBuilt: return "build a new agent with 'critic'"
         case .aboveCapacity(_, _, .agent): return "give the larger batch to 'critic batch=' when building the agent"
+        case .replicasOverRanks(_, let ranks):
+            return "set 'threads N' before building the model: each of the \(ranks) ranks then runs N threads, \(ranks)×N replicas in all"
         default: return nil
         }
     }
@@ -97,6 +101,8 @@ extension ConfigurationError.Problem {
             return "\(model.displayName) models exactly \(n) tasks, the data has \(has)"
         case .taskCount(let model, let has, .atLeast(let n)):
             return "\(model.displayName) needs at least \(n) tasks, the data has \(has)"
+        case .replicasOverRanks(let replicas, let ranks):
+            return "\(replicas) replicas cannot be shared evenly by \(ranks) ranks (data-parallel training gives each rank the same number)"
         case .pleNeedsExperts: return "PLE needs at least 1 shared and 1 task-specific expert per level"
         case .mismatch(.actorNotMultiTask): return "the RL stage needs a multi-task model as its actor"
         case .mismatch(.criticFields): return "the critic's fields must be the actor's"

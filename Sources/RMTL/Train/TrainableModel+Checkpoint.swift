@@ -15,14 +15,15 @@ extension TrainableModel {
         }
     }
 
-    /// The actor `config` describes, built for `batchCapacity` rows on `threads` threads, with
-    /// the weights saved under `prefix`.
+    /// The actor `config` describes, built for `batchCapacity` rows on `threads` replicas spread
+    /// over `group`, with the weights saved under `prefix`.
     public static func restore(
-        _ config: ModelConfig, batchCapacity: Int, threads: Int, prefix: String, from reader: inout CheckpointReader
+        _ config: ModelConfig, batchCapacity: Int, threads: Int, group: ReplicaGroup = .oneProcess, prefix: String,
+        from reader: inout CheckpointReader
     ) throws(CheckpointMismatch) -> TrainableModel {
         var unused = RandomGenerator(seed: 0)
         let model: TrainableModel
-        do { model = try TrainableModel(config, batchCapacity: batchCapacity, threads: threads, rng: &unused) } catch {
+        do { model = try TrainableModel(config, batchCapacity: batchCapacity, threads: threads, group: group, rng: &unused) } catch {
             throw CheckpointMismatch("the saved actor configuration does not build a model: \(error)")
         }
         try model.restoreTensors(prefix: prefix, from: &reader)

@@ -1,35 +1,45 @@
 /// A network ready to train on several cores: one values slab, and one replica per thread
 /// with its own activations and gradient slab. A batch is cut into fixed contiguous shards, one per
 /// replica; gradients are summed in replica order, so a given seed and thread count always give the
-/// same bits.
+/// same bits. The replicas may be spread over processes (`group`): each computes its block of
+/// shards, and the gradient slabs are gathered so that every process sums all of them in order.
 public final class TrainableModel: @unchecked Sendable {
     /// The actor's configuration; nil for other networks (critics).
     public let modelConfig: ModelConfig?
     public let outputCount: Int
     public let layout: SlabLayout
     public let values: FloatBuffer
+    /// Replicas in all (shards per batch), over every process of `group`.
     public let threads: Int
+    public let group: ReplicaGroup
     /// The slab ranges Adam updates (parameters outside the graph are skipped, as in PyTorch).
     let trainableRanges: [Range<Int>]
     /// The largest batch `step` and `predict` take (rows, all replicas together).
     public let capacity: Int
+    /// This process's replicas: global replica `part` is `replicas[part % replicas.count]`.
     let replicas: [Network]
+    /// Every replica's gradient slab (other processes' ones filled by the gather).
     let gradients: [FloatBuffer]
     /// Per replica, every ReLU + dropout site (kink-aware gradient checks, PyTorch's dropout masks).
     package let dropoutSites: [[DropoutSite]]
     let dOutputs: [Activation]
 
     /// Builds an actor's replicas and draws the initial weights from `rng` (PyTorch's distributions).
-    public convenience init(_ config: ModelConfig, batchCapacity: Int, threads: Int, rng: inout RandomGenerator) throws {
+    public convenience init(
+        _ config: ModelConfig, batchCapacity: Int, threads: Int, group: ReplicaGroup = .oneProcess, rng: inout RandomGenerator
+    ) throws {
         try config.validate()
         try config.admitMemory(batchCapacity: batchCapacity, threads: max(1, min(threads, batchCapacity)))
-        try self.init(modelConfig: config, batchCapacity: batchCapacity, threads: threads, rng: &rng) { try makeModel(config, &$0) }
+        try self.init(modelConfig: config, batchCapacity: batchCapacity, threads: threads, group: group, rng: &rng) {
+            try makeModel(config, &$0)
+        }
     }
 
-    /// Builds `threads` replicas with `build` and draws the initial weights from `rng`.
+    /// Builds this process's share of `threads` replicas with `build` and draws the initial
+    /// weights from `rng` (the same draws on every process of `group`).
     public init(
-        modelConfig: ModelConfig? = nil, batchCapacity: Int, threads: Int, rng: inout RandomGenerator,
-        build: (inout ModelBuilder) throws -> Network
+        modelConfig: ModelConfig? = nil, batchCapacity: Int, threads: Int, group: ReplicaGroup = .oneProcess,
+        rng: inout RandomGenerator, build: (inout ModelBuilder) throws -> Network
     ) throws {
         guard batchCapacity >= 1 else {
             throw ConfigurationError(parameter: "batch", .belowMinimum(value: batchCapacity, minimum: 1))
@@ -37,13 +47,17 @@ public final class TrainableModel: @unchecked Sendable {
         guard threads >= 1 else {
             throw ConfigurationError(parameter: "threads", .belowMinimum(value: threads, minimum: 1))
         }
+        guard threads % group.ranks == 0, threads <= batchCapacity || group.ranks == 1 else {
+            throw ConfigurationError(parameter: "threads", .replicasOverRanks(replicas: min(threads, batchCapacity), ranks: group.ranks))
+        }
         self.modelConfig = modelConfig
         self.capacity = batchCapacity
         self.threads = min(threads, batchCapacity)
+        self.group = group
         let perReplica = (batchCapacity + self.threads - 1) / self.threads
         var replicas: [Network] = [], slabs: [ParameterSlabs] = [], sites: [[DropoutSite]] = []
         var layout = SlabLayout()
-        for r in 0..<self.threads {
+        for r in 0..<(self.threads / group.ranks) {
             var builder = ModelBuilder(capacity: perReplica)
             replicas.append(try build(&builder))
             if r == 0 { layout = builder.layout } else { assert(layout == builder.layout) }
@@ -57,9 +71,9 @@ public final class TrainableModel: @unchecked Sendable {
         values = FloatBuffer(count: layout.count)
         layout.initialize(values.base, rng: &rng)
         gradients = (0..<self.threads).map { _ in FloatBuffer(count: layout.count) }
-        for (s, g) in zip(slabs, gradients) { s.bind(values: values, gradients: g) }
+        for (s, g) in zip(slabs, gradients[group.localParts(of: self.threads)]) { s.bind(values: values, gradients: g) }
         outputCount = replicas[0].outputCount
-        dOutputs = (0..<self.threads).map { [outputCount] _ in Activation(capacity: perReplica, columns: outputCount) }
+        dOutputs = (0..<replicas.count).map { [outputCount] _ in Activation(capacity: perReplica, columns: outputCount) }
         setBLASThreads(1)
     }
 
@@ -67,7 +81,7 @@ public final class TrainableModel: @unchecked Sendable {
     public func resized(batchCapacity: Int) throws -> TrainableModel {
         guard let modelConfig else { preconditionFailure("resized(batchCapacity:) is for actors") }
         var unused = RandomGenerator(seed: 0)
-        let model = try TrainableModel(modelConfig, batchCapacity: batchCapacity, threads: threads, rng: &unused)
+        let model = try TrainableModel(modelConfig, batchCapacity: batchCapacity, threads: threads, group: group, rng: &unused)
         model.values.copy(from: values.array)
         return model
     }
@@ -76,7 +90,7 @@ public final class TrainableModel: @unchecked Sendable {
     public var flopsPerRow: Double { replicas[0].flopsPerRow }
 
     /// The replica that serves shard `part` (for loss hooks that run per shard, e.g. critics).
-    public func replica(_ part: Int) -> Network { replicas[part] }
+    public func replica(_ part: Int) -> Network { replicas[part % replicas.count] }
 
     /// Forward and backward over `batch`, leaving the summed gradient in the replicas' slabs.
     ///
@@ -97,28 +111,33 @@ public final class TrainableModel: @unchecked Sendable {
     ) -> Double {
         precondition(input.rows <= capacity, "batch of \(input.rows) rows exceeds capacity \(capacity)")
         let parts = min(threads, input.rows)
+        // Every process draws every shard's stream, so its own shards get the one-process streams.
         var rngs = (0..<parts).map { _ in rng.split() }
-        var losses = [Double](repeating: 0, count: parts)
-        accumulateGradients(input, isTraining: isTraining, rngs: &rngs, losses: &losses, lossGradient: lossGradient)
-        for part in parts..<threads { gradients[part].zero() }
-        return losses.reduce(0, +)
+        var losses = [Double](repeating: 0, count: threads)
+        let local = group.localParts(of: threads)
+        accumulateGradients(input, parts: local.clamped(to: 0..<parts), of: parts, isTraining: isTraining, rngs: &rngs,
+                            losses: &losses, lossGradient: lossGradient)
+        for part in local where part >= parts { gradients[part].zero() }
+        if group.ranks > 1 { gatherGradients(&losses) }
+        return losses[..<parts].reduce(0, +)
     }
 
+    /// Computes shards `parts` of the `count` a batch is cut into, on this process's replicas.
     private func accumulateGradients(
-        _ input: BatchInput, isTraining: Bool, rngs: inout [RandomGenerator], losses: inout [Double],
-        lossGradient: (_ part: Int, _ rows: Range<Int>, _ output: Matrix, _ dOutput: Matrix) -> Double
+        _ input: BatchInput, parts: Range<Int>, of count: Int, isTraining: Bool, rngs: inout [RandomGenerator],
+        losses: inout [Double], lossGradient: (_ part: Int, _ rows: Range<Int>, _ output: Matrix, _ dOutput: Matrix) -> Double
     ) {
-        let parts = rngs.count
         rngs.withUnsafeMutableBufferPointer { rngPointer in
             losses.withUnsafeMutableBufferPointer { lossPointer in
                 let shared = UncheckedSendable((rngPointer, lossPointer))
-                parallelFor(parts) { part in
-                    let range = shard(input.rows, part: part, of: parts)
-                    let model = self.replicas[part]
+                parallelFor(parts.count) { i in
+                    let part = parts.lowerBound + i
+                    let range = shard(input.rows, part: part, of: count)
+                    let model = self.replicas[i]
                     let shardInput = input.rows(range.lowerBound, range.count)
                     self.gradients[part].zero()
                     let p = model.forward(shardInput, isTraining: isTraining, rng: &shared.value.0[part])
-                    let dp = self.dOutputs[part].matrix(rows: range.count)
+                    let dp = self.dOutputs[i].matrix(rows: range.count)
                     // A NaN probability would pass through the loss unseen (the log clamp's `max`
                     // compiles to maxss, which drops NaN), so check the model's output itself.
                     guard Self.isFinite(p) else { shared.value.1[part] = .nan; return }
@@ -126,6 +145,24 @@ public final class TrainableModel: @unchecked Sendable {
                     model.backward(shardInput, dOutput: dp)
                 }
             }
+        }
+    }
+
+    /// Gives every process every replica's gradient slab and shard loss: one allgather of this
+    /// process's slabs and losses, packed in one buffer (`Float`s, each loss as two).
+    private func gatherGradients(_ losses: inout [Double]) {
+        let slab = layout.count, block = slab + 2
+        let packed = UnsafeMutablePointer<Float>.allocate(capacity: threads * block)
+        defer { packed.deallocate() }
+        let local = group.localParts(of: threads)
+        for part in local {
+            (packed + part * block).update(from: gradients[part].base, count: slab)
+            UnsafeMutableRawPointer(packed + part * block + slab).storeBytes(of: losses[part], as: Double.self)
+        }
+        group.allgather(packed, count: threads * block)
+        for part in 0..<threads where !local.contains(part) {
+            gradients[part].base.update(from: packed + part * block, count: slab)
+            losses[part] = UnsafeRawPointer(packed + part * block + slab).loadUnaligned(as: Double.self)
         }
     }
 
@@ -178,11 +215,20 @@ public final class TrainableModel: @unchecked Sendable {
     func accumulateForward(_ batch: Batch, _ body: (Int, Range<Int>, Matrix) -> Void) {
         let parts = min(threads, batch.rows)
         let input = batch.input
-        parallelFor(parts) { part in
+        forEachShard(parts) { part in
             let range = shard(batch.rows, part: part, of: parts)
             var noRandomness = RandomGenerator(seed: 0)
-            let p = self.replicas[part].forward(input.rows(range.lowerBound, range.count), isTraining: false, rng: &noRandomness)
+            let p = self.replica(part).forward(input.rows(range.lowerBound, range.count), isTraining: false, rng: &noRandomness)
             body(part, range, p)
+        }
+    }
+
+    /// Runs `body` for shards `0..<parts` on this process's replicas, as many at a time as there
+    /// are replicas (one round in one process), shard `part` on `replica(part)`: a forward-only
+    /// pass is computed whole, in the global shard layout, on every process.
+    func forEachShard(_ parts: Int, _ body: (Int) -> Void) {
+        for round in stride(from: 0, to: parts, by: replicas.count) {
+            parallelFor(min(replicas.count, parts - round)) { body(round + $0) }
         }
     }
 

@@ -158,7 +158,7 @@ extension Workspace {
             }
 
             model = try TrainableModel.restore(state.model, batchCapacity: state.actorCapacity, threads: threads,
-                                               prefix: "actor.", from: &reader)
+                                               group: replicaGroup, prefix: "actor.", from: &reader)
             restoredAgent = try state.rl.map { try RLAgent.restore($0.agent, actor: model, from: &reader) }
             try reader.requireAllUsed()
         } catch let mismatch as CheckpointMismatch {

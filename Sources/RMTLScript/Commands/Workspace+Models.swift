@@ -18,7 +18,7 @@ extension Workspace {
         var config = ModelConfig(kind: kind, cardinalities: train.cardinalities, numericCount: train.numericCount, taskCount: train.taskCount)
         actor = try engineStep {
             for (key, value) in knobs { try config.set(key, to: value) }
-            return try TrainableModel(config, batchCapacity: TrainConfig.paperBatchSize, threads: threads, rng: &rng)
+            return try TrainableModel(config, batchCapacity: TrainConfig.paperBatchSize, threads: threads, group: replicaGroup, rng: &rng)
         }
         actorSettings = ActorSettings(config)
         actorRun = nil

@@ -13,11 +13,13 @@ extension Workspace {
 
     /// `threads N`: worker threads for the models built from now on (OpenBLAS itself runs on one).
     /// More threads than cores only slows training down (each is a model replica with its own
-    /// gradients), so a count above `Machine.cores` is clamped to it, with a warning.
+    /// gradients), so a count above `Machine.cores` is clamped to it, with a warning. Under
+    /// `mpirun -np R` each rank runs N threads: R × N replicas, shown and recorded as the thread
+    /// count, since that is what one process needs to give the same bits.
     public func setThreads(_ count: Int) {
         let cores = Machine.cores
         if count > cores { warn("threads \(count) is more than the \(cores) cores of this machine; using \(cores)") }
-        threads = min(count, cores)
+        threads = min(count, cores) * (ranks?.size ?? 1)
         setConfig("threads", String(threads))
         say("threads \(threads)")
     }
