@@ -108,7 +108,7 @@ extension Bench {
         func aucs(_ m: [TaskMetrics]?) -> String { (m ?? []).map { "\($0.task) \(String(format: "%.4f", $0.auc))" }.joined(separator: ", ") }
         print("""
             pipeline         RMTL-ESMM, paper mode, paper sizes; \(r.schedule.description)
-            rows             train \(r.rows["train"] ?? 0) (cut), validation \(r.rows["validation"] ?? 0), test \(r.rows["test"] ?? 0)
+            rows             train \(r.rows["train"] ?? 0), validation \(r.rows["validation"] ?? 0), test \(r.rows["test"] ?? 0) (each cut)
             data             \(s(r.dataSeconds)) (load, sessionize, split; not in the total)
             pretrain         \(s(r.seconds["pretrain"] ?? .nan))
             critic stage     \(s(r.seconds["critic"] ?? .nan)) (warm-up, check, epochs; \(r.criticRedraws) redraws)

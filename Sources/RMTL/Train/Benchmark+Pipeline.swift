@@ -7,21 +7,24 @@ import Foundation
 /// sides do the same amount of work. `scripts/torch/pipeline.py` is the PyTorch counterpart; it
 /// reads the splits this writes (`splitsOut`), schedule included.
 extension Benchmark {
-    /// How much of each stage runs. The defaults keep one seed at a few minutes on 2 cores.
+    /// How much of each stage runs: the paper's sizes and settings, with fewer rows, episodes and
+    /// epochs than a real run, so one seed takes minutes on 2 shared cores (PyTorch's side too).
     public struct PipelineSchedule: Sendable, Codable, Equatable {
-        /// Training rows: the first `trainBatches · batch` rows of the training split (pretraining,
-        /// warm-up and fine-tuning all use them); validation and test are whole.
-        public var trainBatches = 100
+        /// Rows: the first `batches · batch` rows of each split (training: pretraining, warm-up and
+        /// fine-tuning all use them; validation: the pass after every epoch; test: both evaluations).
+        public var batches = 50
         public var pretrainEpochs = 1
         public var criticEpochs = 1
         public var fineTuneEpochs = 1
-        public var warmupEpisodes = RMTLSettings(mode: .paper).warmupEpisodes
-        public var buffer = RMTLSettings(mode: .paper).bufferCapacity
+        /// The paper's 200,000 episodes fill 500,000 transitions; these fill the smaller buffer, and
+        /// a critic epoch is `buffer / batch` steps (50).
+        public var warmupEpisodes = 50_000
+        public var buffer = 50 * TrainConfig.paperBatchSize
         public var batch = TrainConfig.paperBatchSize
         public init() {}
 
         enum CodingKeys: String, CodingKey {
-            case trainBatches = "train_batches", pretrainEpochs = "pretrain_epochs", criticEpochs = "critic_epochs"
+            case batches, pretrainEpochs = "pretrain_epochs", criticEpochs = "critic_epochs"
             case fineTuneEpochs = "finetune_epochs", warmupEpisodes = "warmup_episodes", buffer, batch
         }
     }
@@ -29,7 +32,7 @@ extension Benchmark {
     public struct PipelineResult: Sendable, Codable {
         public var schedule: PipelineSchedule
         public var threads: Int
-        /// Rows of train (as cut), validation and test.
+        /// Rows of train, validation and test (as cut).
         public var rows: [String: Int]
         /// Load, sessionize and split (not part of the comparison: PyTorch reads the encoded splits).
         public var dataSeconds: Double
@@ -66,11 +69,12 @@ extension Benchmark {
         var data = try DataPipeline.loadRetailRocket(directory: directory)
         try data.sessionize(gapMilliseconds: DataPipeline.defaultGap)
         var splits = try data.split(.time(train: 0.6, validation: 0.2, test: 0.2, wholeSessions: true))
-        let trainRows = s.trainBatches * s.batch
-        guard splits.train.rowCount >= trainRows else {
-            throw ConfigurationError(parameter: "train-batches", .batchAboveRows(batch: trainRows, rows: splits.train.rowCount))
+        let rows = s.batches * s.batch
+        for part in [splits.train, splits.validation, splits.test] where part.rowCount < rows {
+            throw ConfigurationError(parameter: "batches", .batchAboveRows(batch: rows, rows: part.rowCount))
         }
-        splits.train = splits.train.rows(0..<trainRows)
+        splits = DatasetSplits(train: splits.train.rows(0..<rows), validation: splits.validation.rows(0..<rows),
+                               test: splits.test.rows(0..<rows))
         let dataSeconds = lap()
         if let splitsOut { try writeSplits(splits, schedule: s, to: splitsOut) }
         _ = lap()
@@ -147,7 +151,7 @@ extension Benchmark {
 
 extension Benchmark.PipelineSchedule: CustomStringConvertible {
     public var description: String {
-        "train = the first \(trainBatches) batches of \(batch) rows of the training split; pretrain \(pretrainEpochs) epoch(s), "
+        "the first \(batches) batches of \(batch) rows of each split; pretrain \(pretrainEpochs) epoch(s), "
             + "warm-up \(warmupEpisodes) episodes into a \(buffer)-transition buffer, critic \(criticEpochs) epoch(s), "
             + "RMTL fine-tune \(fineTuneEpochs) epoch(s), each training epoch followed by a validation pass"
     }
