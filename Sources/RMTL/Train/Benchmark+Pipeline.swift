@@ -86,6 +86,7 @@ extension Benchmark {
         let actor = try TrainableModel(config, batchCapacity: s.batch, threads: threads, rng: &rng)
         var pretrain = TrainConfig()
         pretrain.epochs = s.pretrainEpochs
+        pretrain.batchSize = s.batch
         pretrain.patience = s.pretrainEpochs
         _ = try SupervisedTrainer(config: pretrain).train(actor, train: train, validation: splits.validation, rng: &rng)
         seconds["pretrain"] = lap()
@@ -104,6 +105,7 @@ extension Benchmark {
 
         var fineTune = TrainConfig()
         fineTune.epochs = s.fineTuneEpochs
+        fineTune.batchSize = s.batch
         fineTune.patience = s.fineTuneEpochs
         try agent.fineTune(train: train, validation: splits.validation, config: fineTune, rng: &rng)
         seconds["finetune"] = lap()
