@@ -27,9 +27,19 @@ struct Bench: ParsableCommand {
         'code' (the authors' two critics, min target, z-scored states).
         """)
     var mode: RMTLMode = .code
+    @Flag(help: """
+        Time one seed of the paper's RMTL-ESMM pipeline instead, stage by stage (pretrain, critic stage, \
+        RMTL fine-tune, eval) on the RetailRocket files in --data, with a fixed schedule: \
+        \(Benchmark.PipelineSchedule().description).
+        """)
+    var pipeline = false
+    @Option(help: "--pipeline: a RetailRocket directory (e.g. from 'generate retailrocket').") var data = "data/retailrocket"
+    @Option(help: "--pipeline: also write the splits and schedule here (safetensors) for scripts/torch/pipeline.py.")
+    var splitsOut: String?
     @Flag(help: "Print one JSON object instead of a table.") var json = false
 
     func run() throws {
+        if pipeline { return try runPipeline() }
         let r: Benchmark.Result
         do {
             r = model == "critic-stage"
@@ -77,6 +87,37 @@ struct Bench: ParsableCommand {
             print("critic stage     buffer \(rows), \(perEpoch) steps/epoch, \(epochs) epoch(s) timed; 96 epochs ≈ " +
                   "\(String(format: "%.0f", 96 * r.secondsPerStep)) s")
         }
+    }
+}
+
+extension Bench {
+    func runPipeline() throws {
+        let r: Benchmark.PipelineResult
+        do {
+            r = try Benchmark.pipeline(directory: data, schedule: .init(), threads: threads, splitsOut: splitsOut)
+        } catch let error as ConfigurationError {
+            throw ValidationError(error.description)
+        }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            print(String(decoding: try encoder.encode(r), as: UTF8.self))
+            return
+        }
+        func s(_ x: Double) -> String { String(format: "%.1f s", x) }
+        func aucs(_ m: [TaskMetrics]?) -> String { (m ?? []).map { "\($0.task) \(String(format: "%.4f", $0.auc))" }.joined(separator: ", ") }
+        print("""
+            pipeline         RMTL-ESMM, paper mode, paper sizes; \(r.schedule.description)
+            rows             train \(r.rows["train"] ?? 0), validation \(r.rows["validation"] ?? 0), test \(r.rows["test"] ?? 0) (each cut)
+            data             \(s(r.dataSeconds)) (load, sessionize, split; not in the total)
+            pretrain         \(s(r.seconds["pretrain"] ?? .nan))
+            critic stage     \(s(r.seconds["critic"] ?? .nan)) (warm-up, check, epochs; \(r.criticRedraws) redraws)
+            RMTL fine-tune   \(s(r.seconds["finetune"] ?? .nan))
+            eval (2 × test)  \(s(r.seconds["eval"] ?? .nan))
+            total            \(s(r.totalSeconds)) on \(r.threads) threads; load average \(r.loadAverage.map { String(format: "%.2f", $0) }.joined(separator: " → "))
+            test AUC         pretrained: \(aucs(r.test["pretrained"])); RMTL: \(aucs(r.test["rmtl"]))
+            peak memory      \(String(format: "%.0f", r.peakResidentMB)) MiB resident
+            """)
     }
 }
 

@@ -101,39 +101,50 @@ def critic_update_step(batch, with_logging, mode="code"):
 
 
 def paper_critic_update_step(batch, n, buf_s, buf_ns, buf_a, buf_r, buf_d, actor, tau, gamma):
-    """The paper-mode update over the same buffer: one SharedCritic and its target, raw states."""
+    """The paper-mode update over the same buffer: one SharedCritic and its target, raw states
+    (states are 7 ids then the numeric column)."""
     import copy
     import numpy as np
     critic = models.SharedCritic(FIELDS, 1, 128, [512, 256], [128, 64], 2, 0.2)
     target = copy.deepcopy(critic)
-    critic.train()
-    target.eval()
     opt = torch.optim.Adam(critic.parameters(), lr=1e-3)
     rng = np.random.default_rng(0)
     count = [0]
 
-    def split(x):
-        return x[:, :7].long(), x[:, 7:]
-
     def step():
         idx = torch.from_numpy(rng.choice(n, batch, replace=False))
-        s_id, s_num = split(buf_s[idx])
-        ns_id, ns_num = split(buf_ns[idx])
-        a, r, d = buf_a[idx], buf_r[idx], buf_d[idx]
-        with torch.no_grad():
-            na = torch.stack(actor(ns_id, ns_num), dim=1)
-            y = r + gamma * (1 - d).unsqueeze(1) * target(ns_id, ns_num, na)
-        loss = torch.mean((critic(s_id, s_num, a) - y) ** 2)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
+        paper_td_step(critic, target, opt, actor, buf_s[idx], buf_ns[idx], buf_a[idx], buf_r[idx], buf_d[idx], gamma)
         if count[0] % 2 == 0:
-            with torch.no_grad():
-                for pt, po in zip(target.parameters(), critic.parameters()):
-                    pt.copy_(tau * po + (1 - tau) * pt)
+            soft_update(target, critic, tau)
         count[0] += 1
 
     return step
+
+
+def paper_td_step(critic, target, opt, actor, s, ns, a, r, d, gamma):
+    """One paper-mode TD step on a sampled batch (states: 7 ids then the numeric column, raw):
+    y = r + gamma (1 - done) Qbar(s', actor(s')) with the target and the actor in eval mode, then
+    one Adam step of the critic (dropout on) on mean_{b,k} (Q_k(s, a_k) - y_k)^2. Returns the loss."""
+    critic.train()
+    target.eval()
+    actor.eval()
+    f = s.shape[1] - 1
+    s_id, s_num = s[:, :f].long(), s[:, f:]
+    ns_id, ns_num = ns[:, :f].long(), ns[:, f:]
+    with torch.no_grad():
+        na = torch.stack(actor(ns_id, ns_num), dim=1)
+        y = r + gamma * (1 - d).unsqueeze(1) * target(ns_id, ns_num, na)
+    loss = torch.mean((critic(s_id, s_num, a) - y) ** 2)
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+    return loss.detach()
+
+
+def soft_update(target, online, tau):
+    with torch.no_grad():
+        for pt, po in zip(target.parameters(), online.parameters()):
+            pt.copy_(tau * po + (1 - tau) * pt)
 
 
 def bench(name, batch, steps, warmup, mode="code"):

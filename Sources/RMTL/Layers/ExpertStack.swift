@@ -17,11 +17,16 @@ public final class ExpertStack {
     let sites: [DropoutSite]          // per layer: (batch, count · hidden[l]), after ReLU and dropout
     let activations: [Activation]     // their buffers
     let gradients: [Activation]
+    /// The fused first layer field by field, for experts over an embedding's output (`fieldsOf:`).
+    let factoredFirst: FieldFactoredLinear?
     private var scale: Float = 1
+    private var groups: FieldGroups?   // the last forward's, for backward
 
+    /// `fieldsOf`: the input is this embedding's output, so the fused first layer may run field by
+    /// field over the distinct ids `forward(_:isTraining:rng:fields:)` is given (`FieldFactoredLinear`).
     public init(
         _ b: inout ModelBuilder, count: Int, inputCount: Int, hidden: [Int], dropout: Float,
-        scope: (Int) -> String
+        fieldsOf embedding: FeatureEmbedding? = nil, scope: (Int) -> String
     ) {
         precondition(count > 0 && !hidden.isEmpty)
         self.count = count
@@ -62,6 +67,8 @@ public final class ExpertStack {
         }
         activations = sites.map(\.output)
         gradients = hidden.map { Activation(capacity: b.capacity, columns: count * $0) }
+        let (fused, capacity) = (first, b.capacity)
+        factoredFirst = embedding.map { FieldFactoredLinear(fused, fieldCount: $0.fieldCount, embedDim: $0.embedDim, capacity: capacity) }
     }
 
     /// The same experts (same parameters, gradients accumulate into the same slab) with their own
@@ -77,6 +84,7 @@ public final class ExpertStack {
         sites = other.sites.map { b.reluOutput(columns: $0.output.columns, modules: $0.modules, call: call) }
         activations = sites.map(\.output)
         gradients = other.hidden.map { Activation(capacity: b.capacity, columns: other.count * $0) }
+        factoredFirst = nil
     }
 
     public var width: Int { hidden[hidden.count - 1] }
@@ -84,11 +92,13 @@ public final class ExpertStack {
     /// Expert `e`'s block of a (batch, count · width) matrix.
     @inline(__always) public func block(_ m: Matrix, _ e: Int) -> Matrix { m.columns(e * width, width) }
 
-    public func forward(_ x: Matrix, isTraining: Bool, rng: inout RandomGenerator) -> Matrix {
+    /// `fields`: the shard's distinct ids, when the stack was built `fieldsOf:` an embedding.
+    public func forward(_ x: Matrix, isTraining: Bool, rng: inout RandomGenerator, fields: FieldGroups? = nil) -> Matrix {
         scale = isTraining && dropout > 0 ? 1 / (1 - dropout) : 1
+        groups = factoredFirst != nil ? fields : nil
         let rows = x.rows
         var h = activations[0].matrix(rows: rows)
-        first.forward(x, into: h)
+        if let groups, let factoredFirst { factoredFirst.forward(x, groups: groups, into: h) } else { first.forward(x, into: h) }
         sites[0].forward(h, dropout: dropout, isTraining: isTraining, rng: &rng)
         for l in 1..<hidden.count {
             let y = activations[l].matrix(rows: rows)
@@ -119,10 +129,17 @@ public final class ExpertStack {
         }
         let dy = gradients[0].matrix(rows: rows)
         reluDropoutBackward(output: activations[0].matrix(rows: rows), gradient: dy, scale: scale)
-        first.backward(input: x, dOutput: dy, dInput: dInput)
+        if let groups, let factoredFirst {
+            factoredFirst.backward(input: x, groups: groups, dOutput: dy, dInput: dInput, accumulate: true)
+        } else {
+            first.backward(input: x, dOutput: dy, dInput: dInput)
+        }
     }
 
     public var flopsPerRow: Double {
         first.flopsPerRow + later.reduce(0) { $0 + $1.reduce(0) { $0 + $1.flopsPerRow } }
     }
+
+    /// FLOPs the last forward's first layer left out against the dense count.
+    var savedFlops: Double { groups != nil ? factoredFirst?.savedFlops ?? 0 : 0 }
 }

@@ -13,9 +13,15 @@ public final class MLP {
     let activations: [Activation]      // their buffers
     let gradients: [Activation]        // d loss / d hidden output
     let logits: Activation?
+    /// Layer 0 field by field, for an MLP over an embedding's output (`fieldsOf:`).
+    let factoredFirst: FieldFactoredLinear?
     private var scale: Float = 1       // 1/(1−p) of the last forward pass, for backward
+    private var groups: FieldGroups?   // the last forward's, for backward
 
-    public init(_ b: inout ModelBuilder, inputCount: Int, hidden: [Int], dropout: Float, hasOutputLayer: Bool) {
+    /// `fieldsOf`: the input is this embedding's output, so layer 0 may run field by field over the
+    /// distinct ids `forward(_:isTraining:rng:fields:)` is given (`FieldFactoredLinear`).
+    public init(_ b: inout ModelBuilder, inputCount: Int, hidden: [Int], dropout: Float, hasOutputLayer: Bool,
+                fieldsOf embedding: FeatureEmbedding? = nil) {
         self.inputCount = inputCount
         self.hidden = hidden
         self.dropout = dropout
@@ -32,16 +38,22 @@ public final class MLP {
         activations = sites.map(\.output)
         gradients = hidden.map { Activation(capacity: b.capacity, columns: $0) }
         logits = hasOutputLayer ? Activation(capacity: b.capacity, columns: 1) : nil
+        let capacity = b.capacity
+        factoredFirst = embedding.flatMap { e in
+            layers.first.map { FieldFactoredLinear($0, fieldCount: e.fieldCount, embedDim: e.embedDim, capacity: capacity) }
+        }
     }
 
     public var outputCount: Int { output != nil ? 1 : (hidden.last ?? inputCount) }
 
-    public func forward(_ x: Matrix, isTraining: Bool, rng: inout RandomGenerator) -> Matrix {
+    /// `fields`: the shard's distinct ids, when the MLP was built `fieldsOf:` an embedding.
+    public func forward(_ x: Matrix, isTraining: Bool, rng: inout RandomGenerator, fields: FieldGroups? = nil) -> Matrix {
         scale = isTraining && dropout > 0 ? 1 / (1 - dropout) : 1
+        groups = factoredFirst != nil ? fields : nil
         var h = x
         for (i, layer) in layers.enumerated() {
             let y = activations[i].matrix(rows: x.rows)
-            layer.forward(h, into: y)
+            if i == 0, let groups, let factoredFirst { factoredFirst.forward(h, groups: groups, into: y) } else { layer.forward(h, into: y) }
             sites[i].forward(y, dropout: dropout, isTraining: isTraining, rng: &rng)
             h = y
         }
@@ -66,7 +78,11 @@ public final class MLP {
         for i in stride(from: layers.count - 1, through: 0, by: -1) {
             reluDropoutBackward(output: activations[i].matrix(rows: rows), gradient: dy, scale: scale)
             if i == 0 {
-                layers[0].backward(input: x, dOutput: dy, dInput: dInput, accumulate: accumulate)
+                if let groups, let factoredFirst {
+                    factoredFirst.backward(input: x, groups: groups, dOutput: dy, dInput: dInput, accumulate: accumulate)
+                } else {
+                    layers[0].backward(input: x, dOutput: dy, dInput: dInput, accumulate: accumulate)
+                }
             } else {
                 let dPrev = gradients[i - 1].matrix(rows: rows)
                 layers[i].backward(input: activations[i - 1].matrix(rows: rows), dOutput: dy, dInput: dPrev, accumulate: false)
@@ -76,6 +92,8 @@ public final class MLP {
     }
 
     public var flopsPerRow: Double { layers.reduce(0) { $0 + $1.flopsPerRow } + (output?.flopsPerRow ?? 0) }
+    /// FLOPs the last forward's layer 0 left out against the dense count.
+    var savedFlops: Double { groups != nil ? factoredFirst?.savedFlops ?? 0 : 0 }
 
     // MARK: - First layer computed by the caller (the critic's distinct-state path)
 

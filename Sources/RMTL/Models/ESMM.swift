@@ -9,12 +9,17 @@ public final class ESMM: MultiTaskModel {
     let probabilities: Activation       // (rows, 2): p_ctr, p_ctcvr
     let cvr: Activation                 // (rows, 1): σ(t₁)
     let dLogit: Activation, dBottom: Activation, dEmbedding: Activation
+    /// The shard's distinct ids per field: both bottoms' first layers run per distinct id where ids repeat.
+    let fields: FieldGroups
 
     init(_ c: ModelConfig, _ b: inout ModelBuilder) {
         config = c
-        embedding = FeatureEmbedding(&b, config: c)
+        let embedding = FeatureEmbedding(&b, config: c)
+        self.embedding = embedding
         bottoms = (0..<2).map { t in
-            b.scoped("bottom.\(t)") { MLP(&$0, inputCount: c.inputWidth, hidden: c.bottom, dropout: c.dropout, hasOutputLayer: false) }
+            b.scoped("bottom.\(t)") {
+                MLP(&$0, inputCount: c.inputWidth, hidden: c.bottom, dropout: c.dropout, hasOutputLayer: false, fieldsOf: embedding)
+            }
         }
         towers = (0..<2).map { t in
             b.scoped("tower.\(t)") { MLP(&$0, inputCount: c.bottom.last!, hidden: c.tower, dropout: c.dropout, hasOutputLayer: true) }
@@ -24,11 +29,15 @@ public final class ESMM: MultiTaskModel {
         dLogit = Activation(capacity: b.capacity, columns: 1)
         dBottom = Activation(capacity: b.capacity, columns: c.bottom.last!)
         dEmbedding = Activation(capacity: b.capacity, columns: c.inputWidth)
+        fields = FieldGroups(fieldCount: c.cardinalities.count, capacity: b.capacity)
     }
 
     public func forward(_ batch: BatchInput, isTraining: Bool, rng: inout RandomGenerator) -> Matrix {
         let e = embedding.forward(batch)
-        let z = (0..<2).map { t in towers[t].forward(bottoms[t].forward(e, isTraining: isTraining, rng: &rng), isTraining: isTraining, rng: &rng) }
+        fields.find(batch)
+        let z = (0..<2).map { t in
+            towers[t].forward(bottoms[t].forward(e, isTraining: isTraining, rng: &rng, fields: fields), isTraining: isTraining, rng: &rng)
+        }
         let p = probabilities.matrix(rows: batch.rows), q = cvr.matrix(rows: batch.rows)
         for r in 0..<batch.rows {
             p[r, 0] = sigmoid(z[0][r, 0])
@@ -57,4 +66,5 @@ public final class ESMM: MultiTaskModel {
     }
 
     public var flopsPerRow: Double { zip(bottoms, towers).reduce(0) { $0 + $1.0.flopsPerRow + $1.1.flopsPerRow } }
+    public var savedFlops: Double { bottoms.reduce(0) { $0 + $1.savedFlops } }
 }

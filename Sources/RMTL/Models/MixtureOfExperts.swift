@@ -12,11 +12,15 @@ public final class MixtureOfExperts: MultiTaskModel {
     let dMixtures: [Activation]
     let outputs: TaskOutputs
     let dEmbedding: Activation
+    /// The shard's distinct ids per field: the experts' fused first layer runs per distinct id where ids repeat.
+    let fields: FieldGroups
 
     init(_ c: ModelConfig, _ b: inout ModelBuilder, gatePerTask: Bool) {
         config = c
-        embedding = FeatureEmbedding(&b, config: c)
-        experts = ExpertStack(&b, count: c.experts, inputCount: c.inputWidth, hidden: c.bottom, dropout: c.dropout) { "expert.\($0)" }
+        let embedding = FeatureEmbedding(&b, config: c)
+        self.embedding = embedding
+        experts = ExpertStack(&b, count: c.experts, inputCount: c.inputWidth, hidden: c.bottom, dropout: c.dropout,
+                              fieldsOf: embedding) { "expert.\($0)" }
         towers = (0..<c.taskCount).map { t in
             b.scoped("tower.\(t)") { MLP(&$0, inputCount: c.bottom.last!, hidden: c.tower, dropout: c.dropout, hasOutputLayer: true) }
         }
@@ -26,13 +30,15 @@ public final class MixtureOfExperts: MultiTaskModel {
         dMixtures = gates.map { _ in Activation(capacity: b.capacity, columns: c.bottom.last!) }
         outputs = TaskOutputs(b, taskCount: c.taskCount)
         dEmbedding = Activation(capacity: b.capacity, columns: c.inputWidth)
+        fields = FieldGroups(fieldCount: c.cardinalities.count, capacity: b.capacity)
     }
 
     private func mixture(for task: Int) -> Int { gates.count == 1 ? 0 : task }
 
     public func forward(_ batch: BatchInput, isTraining: Bool, rng: inout RandomGenerator) -> Matrix {
         let e = embedding.forward(batch)
-        let out = experts.forward(e, isTraining: isTraining, rng: &rng)
+        fields.find(batch)
+        let out = experts.forward(e, isTraining: isTraining, rng: &rng, fields: fields)
         let blocks = (0..<experts.count).map { experts.block(out, $0) }
         for (i, gate) in gates.enumerated() {
             mix(blocks, gate: gate.forward(e), into: mixtures[i].matrix(rows: batch.rows))
@@ -68,4 +74,5 @@ public final class MixtureOfExperts: MultiTaskModel {
         let w = Double(config.bottom.last!) * 2 * Double(experts.count) * Double(gates.count)
         return experts.flopsPerRow + gates.reduce(0) { $0 + $1.flopsPerRow } + w + towers.reduce(0) { $0 + $1.flopsPerRow }
     }
+    public var savedFlops: Double { experts.savedFlops }
 }

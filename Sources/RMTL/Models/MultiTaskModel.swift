@@ -101,6 +101,13 @@ public protocol Network: AnyObject {
     func backward(_ batch: BatchInput, dOutput: Matrix)
     /// FLOPs of one forward row (a multiply-add counts 2; training ≈ 3×).
     var flopsPerRow: Double { get }
+    /// FLOPs the last forward left out against `flopsPerRow` × rows by computing per distinct id
+    /// (`FieldFactoredLinear`); its backward leaves out twice as many.
+    var savedFlops: Double { get }
+}
+
+extension Network {
+    public var savedFlops: Double { 0 }
 }
 
 /// A multi-task model (the actor): one probability per task out.

@@ -33,9 +33,10 @@ public enum Benchmark {
         public var bufferRows: Int? = nil
         public var epochs: Int? = nil
         public var stepsPerEpoch: Int? = nil
-        /// `critic-update`: FLOPs rmtl actually executed per sample (the critics' state GEMMs and the
-        /// actor run once per distinct state, see `Critic.forward`), and the mean fraction of distinct
-        /// states per shard in the critics' training input.
+        /// FLOPs rmtl actually executed per sample: for `critic-update`, the critics' state GEMMs and
+        /// the actor run once per distinct state (see `Critic.forward`); for the models, first layers
+        /// over the embedding run once per distinct id of a field (`FieldFactoredLinear`). And, for
+        /// `critic-update`, the mean fraction of distinct states per shard in the critics' training input.
         public var executedFlopsPerSample: Double? = nil
         public var distinctStateFraction: Double? = nil
         /// `critic-update`/`critic-stage`: the RL mode (`paper`: one shared critic, target-only TD,
@@ -114,13 +115,21 @@ public enum Benchmark {
         }
         for _ in 0..<2 { step() }
         let flops = 3 * network.flopsPerRow
-        let (seconds, bound) = timeSteps(steps, threads: network.threads, step: step) { flops * Double(batch) }
+        var executed = 0.0
+        let (seconds, bound) = timeSteps(steps, threads: network.threads, step: step) {
+            // Untimed: the dense count minus what the first layers left out per distinct id
+            // (`FieldFactoredLinear`: forward, and twice that in backward).
+            let e = flops * Double(batch) - 3 * (0..<network.threads).reduce(0) { $0 + network.replica($1).savedFlops }
+            executed += e
+            return e
+        }
         let gflops = flops * Double(batch) / seconds / 1e9
         var r = Result(
             model: name, batch: batch, threads: network.threads, steps: steps, secondsPerStep: seconds,
             samplesPerSecond: Double(batch) / seconds, flopsPerSample: flops, gflops: gflops, peakGflops: 0,
             fractionOfPeak: 0, parameters: network.parameterCount, peakResidentMB: peakResidentMegabytes())
-        r.setPeak(bound, executedGflops: gflops)
+        r.setPeak(bound, executedGflops: executed / Double(steps) / seconds / 1e9)
+        r.executedFlopsPerSample = executed / Double(steps * batch)
         return r
     }
 
