@@ -77,7 +77,7 @@ import Testing
         try Self.copy("\(data)/events.csv", to: "\(Self.folder)/no-item.csv", dropping: ["itemid"])
         let c = Self.run(load: """
             load retailrocket "\(data)"
-            sessionize gap=10m
+            sessionize gap=2m
             split time 0.6 0.2 0.2
             """, out: out, after: """
             predict "\(data)/events.csv" to "\(scored)"
@@ -88,8 +88,8 @@ import Testing
         let keys = ["visitorid", "itemid", "time"]
         let rows = try Self.keyedRows(splits, keys: keys).count
         #expect(rows > 500)
-        // one row per (session, item), sessions cut as at load (10 minutes, not the default 30), features as of
-        // first touch, labels derived as in training
+        // one row per (session, item), sessions cut as at load (2 minutes: more sessions than the default 30
+        // minutes, which 10 would not give on this data), features as of first touch, labels as in training
         try Self.expectSameAsExported(scored, exported: splits, keys: keys, rows: rows)
         let header = try ExportTests.readCSV(scored).header
         #expect(header.prefix(4) == ["session", "visitorid", "itemid", "time"] && header.contains("ctcvr_label"), "\(header)")
