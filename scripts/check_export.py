@@ -1,6 +1,6 @@
 """Checks rmtl's exports with independent tools (run by scripts/test-export in the test venv).
 
-For every model in DIR (written by scripts/export-check.rmtl):
+For every model in each DIR (written by scripts/export-check.rmtl and scripts/export-check-numeric.rmtl):
   * AUC and Logloss recomputed with scikit-learn, and s-Logloss with numpy, from `export predictions`
     equal rmtl's `eval` (results.json) to 1e-6 for every task;
   * the ONNX model passes onnx.checker (full check, opset >= 17), and onnxruntime, fed the raw values
@@ -43,9 +43,7 @@ def session_logloss(p, y, sessions):
     return float(np.mean(sums / counts))
 
 
-def main(folder):
-    folder = Path(folder)
-    results = {r["name"]: r for r in json.loads((folder / "results.json").read_text())["results"]}
+def main(folders):
     passed = failed = 0
 
     def check(ok, what):
@@ -56,7 +54,8 @@ def main(folder):
         else:
             failed += 1
 
-    for model in MODELS:
+    for folder, model in ((Path(f), m) for f in folders for m in MODELS):
+        results = {r["name"]: r for r in json.loads((folder / "results.json").read_text())["results"]}
         table = read_csv(folder / f"{model}.csv")
         evaluated = results[f"eval_{model}"]
         for task in evaluated["tasks"]:
@@ -70,13 +69,13 @@ def main(folder):
             }
             for metric, value in got.items():
                 diff = abs(value - want[metric])
-                check(diff <= METRIC_TOL, f"{model} {task} {metric}: recomputed {value:.9f}, eval {want[metric]:.9f} (|diff| {diff:.1e})")
+                check(diff <= METRIC_TOL, f"{folder.name}/{model} {task} {metric}: recomputed {value:.9f}, eval {want[metric]:.9f} (|diff| {diff:.1e})")
 
         path = folder / f"{model}.onnx"
         proto = onnx.load(str(path))
         onnx.checker.check_model(proto, full_check=True)
         opset = max(o.version for o in proto.opset_import if o.domain in ("", "ai.onnx"))
-        check(opset >= 17, f"{model}.onnx passes onnx.checker (opset {opset})")
+        check(opset >= 17, f"{folder.name}/{model}.onnx passes onnx.checker (opset {opset})")
 
         vocab = json.loads((folder / f"{model}.encoders.json").read_text())
         ids = np.stack([
@@ -93,11 +92,11 @@ def main(folder):
         for task, out in zip(vocab["tasks"], outputs):
             want = np.array(table[f"{task}_pred"], dtype=np.float32)
             diff = float(np.max(np.abs(out.reshape(-1) - want)))
-            check(diff <= PREDICTION_TOL, f"{model} {task}: onnxruntime vs rmtl max |diff| {diff:.2e} over {rows} rows")
+            check(diff <= PREDICTION_TOL, f"{folder.name}/{model} {task}: onnxruntime vs rmtl max |diff| {diff:.2e} over {rows} rows")
 
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1] if len(sys.argv) > 1 else "data/export-check"))
+    sys.exit(main(sys.argv[1:] or ["data/export-check"]))

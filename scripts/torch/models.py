@@ -13,6 +13,16 @@ Swift models must reproduce tensor for tensor:
 Only mechanical changes: np.long -> np.int64 (removed from NumPy), and the same classes are written
 once here instead of per file. rmtl-reference.md §2 describes each model in prose.
 
+One sizing is not the authors' text, because their text cannot run with more than one numeric column:
+every model's forward maps all numeric columns through numerical_layer = Linear(numerical_num, E) into
+ONE E-wide slot, so the flattened input is (fields + 1) * E. The authors' ESMM and critic size their
+first layer as (fields + numerical_num) * E (+ E for the action), which equals that only for
+numerical_num = 1 (RetailRocket's zero column, their only data). With more columns their
+`.view(-1, embed_output_dim)` raises, or, when the sizes happen to divide, silently regroups numbers
+of different rows into one row. Here they are sized as their forward feeds them, which is what the
+other five models do and what rmtl does (Sources/RMTL/Layers/FeatureEmbedding.swift); for
+numerical_num = 1 nothing changes.
+
 state_dict names (L = hidden layers of an MLP; Linear i of an MLP is `mlp.{3*i}`, the output
 Linear(.,1) of a tower is `mlp.{3*L}`; Sequential(Linear, Softmax) gates are `<gate>.0`):
   embedding.embedding.weight            (sum(field_dims), E)   [SingleTask: embedding.{t}.embedding.weight]
@@ -66,7 +76,8 @@ class MultiLayerPerceptron(torch.nn.Module):
 
 
 class _Input(torch.nn.Module):
-    """Shared embedding + numerical Linear, flattened to (B, (fields + numerical_num) * E)."""
+    """Shared embedding + numerical Linear (all numeric columns into one E-wide slot), flattened to
+    (B, (fields + 1) * E)."""
 
     def _embed(self, categorical_x, numerical_x):
         emb = self.embedding(categorical_x)
@@ -117,7 +128,10 @@ class ESMMModel(_Input):
         super().__init__()
         self.embedding = EmbeddingLayer(categorical_field_dims, embed_dim)
         self.numerical_layer = torch.nn.Linear(numerical_num, embed_dim)
-        self.embed_output_dim = (len(categorical_field_dims) + numerical_num) * embed_dim
+        # The authors write (fields + numerical_num) * E here, but their forward feeds (fields + 1) * E
+        # (numerical_layer maps every numeric column into one E-wide slot): the two agree only for
+        # numerical_num = 1, their only case. Sized as the forward is (see the module docstring).
+        self.embed_output_dim = (len(categorical_field_dims) + 1) * embed_dim
         self.task_num = task_num
         self.bottom = torch.nn.ModuleList([MultiLayerPerceptron(self.embed_output_dim, bottom_mlp_dims, dropout, output_layer=False) for i in range(task_num)])
         self.tower = torch.nn.ModuleList([MultiLayerPerceptron(bottom_mlp_dims[-1], tower_mlp_dims, dropout) for i in range(task_num)])
@@ -256,14 +270,14 @@ class AITMModel(_Input):
 
 class CriticNeg(torch.nn.Module):
     """RMTL's critic: own embedding + numerical Linear + action Linear(1, E), concatenated to
-    (fields + numerical_num + 1) * E, bottom MLP, tower MLP -> 1, Q = -ReLU(.) <= 0."""
+    (fields + 1 + 1) * E, bottom MLP, tower MLP -> 1, Q = -ReLU(.) <= 0."""
 
     def __init__(self, categorical_field_dims, numerical_num, embed_dim, bottom_mlp_dims, tower_mlp_dims, dropout):
         super().__init__()
         self.embedding = EmbeddingLayer(categorical_field_dims, embed_dim)
         self.numerical_layer = torch.nn.Linear(numerical_num, embed_dim)
         self.action_layer = torch.nn.Linear(1, embed_dim)
-        self.embed_output_dim = (len(categorical_field_dims) + numerical_num + 1) * embed_dim
+        self.embed_output_dim = (len(categorical_field_dims) + 1 + 1) * embed_dim  # one numeric slot, as ESMM
         self.bottom = MultiLayerPerceptron(self.embed_output_dim, bottom_mlp_dims, dropout, output_layer=False)
         self.tower = MultiLayerPerceptron(bottom_mlp_dims[-1], tower_mlp_dims, dropout)
         self.activate = torch.nn.ReLU()
@@ -319,7 +333,7 @@ class SharedCritic(torch.nn.Module):
         self.embedding = EmbeddingLayer(categorical_field_dims, embed_dim)
         self.numerical_layer = torch.nn.Linear(numerical_num, embed_dim)
         self.action_layer = torch.nn.Linear(1, embed_dim)
-        self.embed_output_dim = (len(categorical_field_dims) + numerical_num + 1) * embed_dim
+        self.embed_output_dim = (len(categorical_field_dims) + 1 + 1) * embed_dim  # one numeric slot, as ESMM
         self.bottom = MultiLayerPerceptron(self.embed_output_dim, bottom_mlp_dims, dropout, output_layer=False)
         self.tower = torch.nn.ModuleList([MultiLayerPerceptron(bottom_mlp_dims[-1], tower_mlp_dims, dropout) for _ in range(task_num)])
         self.task_num = task_num

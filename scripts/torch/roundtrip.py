@@ -2,7 +2,8 @@
 models of models.py and reproduce rmtl's test predictions.
 
     rmtl run scripts/export-check.rmtl                       # trains the 7 models, writes DIR/*
-    .venv-torch/bin/python scripts/torch/roundtrip.py data/export-check
+    python scripts/numeric_csv.py data/export-check-numeric/clicks.csv && rmtl run scripts/export-check-numeric.rmtl
+    .venv-torch/bin/python scripts/torch/roundtrip.py data/export-check data/export-check-numeric
 
 For each model: DIR/MODEL.safetensors (written by `save`) → tensors `actor.*` → load_state_dict(strict=True)
 into models.make_model(...) built from the checkpoint's config; DIR/MODEL.csv (`export predictions`) gives
@@ -23,10 +24,9 @@ import models
 TOLERANCE = 1e-5
 
 
-def main(folder):
-    folder = Path(folder)
+def main(folders):
     worst = 0.0
-    for name in models.MODEL_NAMES:
+    for folder, name in ((Path(f), n) for f in folders for n in models.MODEL_NAMES):
         with safe_open(str(folder / f"{name}.safetensors"), "pt") as f:
             config = json.loads(f.metadata()["config"])["model"]
             state = {k[len("actor."):]: f.get_tensor(k) for k in f.keys() if k.startswith("actor.")}
@@ -48,10 +48,11 @@ def main(folder):
             want = np.array([float(r[f"{task}_pred"]) for r in rows], dtype=np.float32)
             diff = float(np.max(np.abs(out.numpy().reshape(-1) - want)))
             worst = max(worst, diff)
-            print(f"{name:13s} {task:6s} {len(rows)} rows  max |torch - rmtl| = {diff:.2e}")
+            print(f"{folder.name:20s} {name:13s} {task:6s} {len(rows)} rows, {len(vocab['numeric'])} numeric  "
+                  f"max |torch - rmtl| = {diff:.2e}")
     print(f"worst {worst:.2e} ({'ok' if worst <= TOLERANCE else 'FAIL'}: tolerance {TOLERANCE:g})")
     return 0 if worst <= TOLERANCE else 1
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1] if len(sys.argv) > 1 else "data/export-check"))
+    sys.exit(main(sys.argv[1:] or ["data/export-check"]))

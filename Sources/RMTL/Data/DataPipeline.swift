@@ -32,8 +32,23 @@ public struct DataPipeline: Sendable {
     /// Rows of `table` behind each part of the last `split`: row `i` of `splits.test` is
     /// `table` row `splitRows.test[i]` (per-row exports write the raw values from there).
     public private(set) var splitRows: (train: [Int], validation: [Int], test: [Int])?
-    /// The column options of `load csv` (nil for the other loaders): `predict` reads new files with them.
-    public private(set) var csvOptions: CSVLoadOptions?
+    /// What was loaded and with which options: `predict` reads new files the same way.
+    public private(set) var origin: Origin
+    /// How the rows were last cut into sessions (nil before any): `predict` cuts new RetailRocket events
+    /// the same way, since its rows are (session, item) pairs.
+    public private(set) var sessionCut: SessionCut?
+    /// A loader and its options.
+    public enum Origin: Sendable {
+        case retailRocket(directory: String, options: RetailRocketLoadOptions)
+        case processed(directory: String, options: ProcessedLoadOptions)
+        case kuaiRand(directory: String, options: KuaiRandLoadOptions)
+        case csv(path: String, options: CSVLoadOptions)
+    }
+    /// `sessionize gap=` or `sessionize by=`.
+    public enum SessionCut: Sendable, Equatable {
+        case gap(milliseconds: Int64)
+        case column(String)
+    }
     /// Where the table came from a cache ("hit"), was read and cached ("miss"), or read without one.
     public private(set) var cacheStatus: DataCache.Status = .disabled
 
@@ -46,10 +61,11 @@ public struct DataPipeline: Sendable {
     public private(set) var cacheRemoved: [DataCache.RemovedFile] = []
 
     init(
-        source: InteractionTable, encoderOptions: EncoderOptions, cacheStatus: DataCache.Status,
+        source: InteractionTable, origin: Origin, encoderOptions: EncoderOptions, cacheStatus: DataCache.Status,
         cacheEntry: DataCache.Entry? = nil, cacheRemoved: [DataCache.RemovedFile] = []
     ) {
         self.source = source
+        self.origin = origin
         self.table = source
         self.encoderOptions = encoderOptions
         self.cacheStatus = cacheStatus
@@ -90,7 +106,7 @@ public struct DataPipeline: Sendable {
         var loaded = table
         loaded.eventLabels = options.labels
         return DataPipeline(
-            source: loaded,
+            source: loaded, origin: .retailRocket(directory: directory, options: options),
             encoderOptions: EncoderOptions(tailMergeFields: retailRocketTailFields.filter(options.fields.contains)),
             cacheStatus: status, cacheEntry: entry, cacheRemoved: removed)
     }
@@ -105,7 +121,7 @@ public struct DataPipeline: Sendable {
             directory: directory
         ) { try ProcessedReader.read(directory: directory, options: options) }
         var pipeline = DataPipeline(
-            source: table,
+            source: table, origin: .processed(directory: directory, options: options),
             encoderOptions: EncoderOptions(tailMergeFields: retailRocketTailFields.filter(options.fields.contains)),
             cacheStatus: status, cacheEntry: entry, cacheRemoved: removed)
         try pipeline.sessionize(byColumn: "visitorid")
@@ -121,7 +137,8 @@ public struct DataPipeline: Sendable {
             kind: "kuairand", sources: files, optional: [], options: options.fingerprint, cache: cache,
             directory: directory
         ) { try KuaiRandReader.read(directory: directory, options: options) }
-        return DataPipeline(source: table, encoderOptions: EncoderOptions(), cacheStatus: status, cacheEntry: entry, cacheRemoved: removed)
+        return DataPipeline(
+            source: table, origin: .kuaiRand(directory: directory, options: options), encoderOptions: EncoderOptions(), cacheStatus: status, cacheEntry: entry, cacheRemoved: removed)
     }
 
     /// `load csv "file" ...`: any CSV/TSV with the columns named by the caller.
@@ -134,8 +151,9 @@ public struct DataPipeline: Sendable {
             kind: "csv", sources: [path], optional: [], options: options.fingerprint, cache: cache,
             directory: folder.isEmpty ? "." : folder
         ) { try GenericCSVReader.read(path: path, options: options) }
-        var pipeline = DataPipeline(source: table, encoderOptions: EncoderOptions(), cacheStatus: status, cacheEntry: entry, cacheRemoved: removed)
-        pipeline.csvOptions = options
+        var pipeline = DataPipeline(
+            source: table, origin: .csv(path: path, options: options), encoderOptions: EncoderOptions(), cacheStatus: status,
+            cacheEntry: entry, cacheRemoved: removed)
         if !table.sessions.isEmpty { try pipeline.sessionize(byColumn: options.session ?? "") }
         return pipeline
     }
@@ -153,6 +171,7 @@ public struct DataPipeline: Sendable {
             ? cacheEntry?.derived("sessionize gap=\(gapMilliseconds) labels=\(source.eventLabels)") : nil
         table = try DataCache.derived(entry) { try source.sessionized(gapMilliseconds: gapMilliseconds) }
         isSessionized = true
+        sessionCut = .gap(milliseconds: gapMilliseconds)
         splits = nil
         splitRows = nil
     }
@@ -161,6 +180,7 @@ public struct DataPipeline: Sendable {
     public mutating func sessionize(byColumn column: String) throws {
         table = try source.sessionized(byColumn: column)
         isSessionized = true
+        sessionCut = .column(column)
         splits = nil
         splitRows = nil
     }

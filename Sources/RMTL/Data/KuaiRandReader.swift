@@ -42,8 +42,9 @@ public struct KuaiRandLoadOptions: Sendable, Equatable {
         self.labels = labels
     }
 
+    /// `keys=`: caches written before the video_id key column existed are not served.
     var fingerprint: String {
-        "logs=\(logs) random=\(includeRandom) user=\(userFeatures ?? "") video=\(videoFeatures ?? "") cat=\(categorical) "
+        "keys=user_id,video_id logs=\(logs) random=\(includeRandom) user=\(userFeatures ?? "") video=\(videoFeatures ?? "") cat=\(categorical) "
             + "num=\(numeric) labels=\(labels.map { "\($0.task)=\($0.column)" })"
     }
 }
@@ -53,6 +54,10 @@ public struct KuaiRandLoadOptions: Sendable, Equatable {
 /// One row per log row, user = `user_id`, time = `time_ms`; sessions are cut later (default: 30-minute
 /// gap per user). Feature-table rows with a repeated id are ignored (first kept). A log row whose user or
 /// video is missing from its feature table is dropped and counted.
+///
+/// `logFile` (scoring new data, `predict`) reads that one log, in the log layout, with the folder's
+/// feature tables; without `labelsRequired` its label columns may be missing (those label columns are
+/// then empty).
 public enum KuaiRandReader {
     struct Files {
         var logs: [String]
@@ -60,18 +65,20 @@ public enum KuaiRandReader {
         var video: String
     }
 
-    static func files(directory: String, options: KuaiRandLoadOptions) throws -> Files {
+    static func files(directory: String, options: KuaiRandLoadOptions, logFile: String? = nil) throws -> Files {
         let manager = FileManager.default
         let names = ((try? manager.contentsOfDirectory(atPath: directory)) ?? []).sorted()
         guard manager.fileExists(atPath: directory) else {
             throw DataError(file: directory, message: "no such folder", hint: "download KuaiRand-1K from kuairand.com")
         }
         var logs = options.logs
-        if logs.isEmpty {
+        if logFile != nil {
+            logs = []
+        } else if logs.isEmpty {
             logs = names.filter { $0.hasPrefix("log_standard_") && $0.hasSuffix(".csv") }
             if options.includeRandom { logs += names.filter { $0.hasPrefix("log_random_") && $0.hasSuffix(".csv") } }
         }
-        guard !logs.isEmpty else {
+        guard !logs.isEmpty || logFile != nil else {
             throw DataError(
                 file: directory, message: "no KuaiRand log files (log_standard_*.csv) in the folder",
                 hint: "expected log_standard_4_08_to_4_21_1k.csv and log_standard_4_22_to_5_08_1k.csv")
@@ -81,7 +88,7 @@ public enum KuaiRandReader {
             return directory + "/" + (candidates.first { names.contains($0) } ?? candidates[0])
         }
         return Files(
-            logs: logs.map { directory + "/" + $0 },
+            logs: logFile.map { [$0] } ?? logs.map { directory + "/" + $0 },
             user: pick(options.userFeatures, ["user_features_1k.csv", "user_features_pure.csv"]),
             video: pick(options.videoFeatures, ["video_features_basic_1k.csv", "video_features_basic_pure.csv"]))
     }
@@ -95,8 +102,10 @@ public enum KuaiRandReader {
     /// Where one feature comes from.
     enum Origin { case log(Int), user(Int), video(Int) }
 
-    public static func read(directory: String, options o: KuaiRandLoadOptions) throws -> InteractionTable {
-        let f = try files(directory: directory, options: o)
+    public static func read(
+        directory: String, options o: KuaiRandLoadOptions, logFile: String? = nil, labelsRequired: Bool = true
+    ) throws -> InteractionTable {
+        let f = try files(directory: directory, options: o, logFile: logFile)
         // Headers first, so every naming error comes before any long read.
         let userReader = try CSVReader(path: f.user)
         let userHeader = try CSVHeader(reading: userReader)
@@ -119,13 +128,17 @@ public enum KuaiRandReader {
             if let i = logHeader.names.firstIndex(of: name) { return .log(i) }
             if let i = userHeader.names.firstIndex(of: name) { return .user(i) }
             if let i = videoHeader.names.firstIndex(of: name) { return .video(i) }
+            // a new log to score is one file: point at its header
             throw DataError(
-                file: directory, message: "no \(role) '\(name)' in the log, user or video tables",
+                file: logFile ?? directory, line: logFile == nil ? 0 : logHeader.line, column: logFile == nil ? 0 : 1,
+                message: "no \(role) '\(name)' in the log, user or video tables",
                 hint: unknownColumnHint(name, columns: allNames))
         }
         let catOrigins = try o.categorical.map { try origin($0, role: "categorical column") }
         let numOrigins = try o.numeric.map { try origin($0, role: "numeric column") }
-        let labelIndex = try o.labels.map { try logHeader.index(of: $0.column, role: "label column") }
+        let labelIndex = try o.labels.map {
+            labelsRequired || logHeader.contains($0.column) ? try logHeader.index(of: $0.column, role: "label column") : nil
+        }
         let userIndex = try logHeader.index(of: "user_id"), videoIndex = try logHeader.index(of: "video_id")
         let timeIndex = try logHeader.index(of: "time_ms")
 
@@ -149,7 +162,9 @@ public enum KuaiRandReader {
                 rowUser.append(users.intern(try reader.int64(userIndex, column: "user_id")))
                 rowVideo.append(videos.intern(try reader.int64(videoIndex, column: "video_id")))
                 times.append(try reader.int64(timeIndex, column: "time_ms"))
-                for (k, i) in labelIndex.enumerated() { labels[k].append(try reader.label(i, column: o.labels[k].column)) }
+                for (k, i) in labelIndex.enumerated() {
+                    if let i { labels[k].append(try reader.label(i, column: o.labels[k].column)) }
+                }
                 for (k, i) in logCatFields { logCats[k].append(interners[k].intern(reader.field(i))) }
                 for (k, i) in logNumFields { numeric[k].append(try numericValue(reader, i, o.numeric[k], &missingNumeric)) }
             }
@@ -218,14 +233,15 @@ public enum KuaiRandReader {
             case .video: table.numeric[k] = gather(videoTable.nums[k], videoRows)
             }
         }
-        table.labels = labels.map { gather($0, kept) }
+        table.labels = labels.map { $0.isEmpty ? [] : gather($0, kept) }
         table.users = gather(rowUser, kept)
         table.items = gather(rowVideo, kept)
         table.timestamps = gather(times, kept)
         table.vocabularies = interners.map { $0.frozen() }
-        table.keyColumnNames = ["user_id"]
-        table.keyColumns = [table.users]
-        table.keyVocabularies = [RetailRocketReader.numericTokens(users.keys)]
+        // video_id as a key: the raw video ids of per-row exports (`export predictions`, `predict`)
+        table.keyColumnNames = ["user_id", "video_id"]
+        table.keyColumns = [table.users, table.items]
+        table.keyVocabularies = [RetailRocketReader.numericTokens(users.keys), RetailRocketReader.numericTokens(videos.keys)]
         table.dropped.add("user_id missing from \((f.user as NSString).lastPathComponent)", droppedUser)
         table.dropped.add("video_id missing from \((f.video as NSString).lastPathComponent)", droppedVideo)
         guard table.rowCount > 0 else {

@@ -31,8 +31,15 @@ public struct ProcessedLoadOptions: Sendable, Equatable {
 /// features come from `item_feadf.csv` (first row per itemid wins; an empty value reads as `0`, like
 /// the authors' `fillna(0)`). A row whose item has no features is dropped and counted (the authors'
 /// loader would crash on it). `state`/`next_state` columns, if present, are ignored.
+///
+/// `interactionFile` (scoring new data, `predict`) reads the rows of that one file, in the layout of
+/// `train.csv`, with the folder's `item_feadf.csv`; without `labelsRequired` its `click` and `pay`
+/// columns may be missing (their label columns are then empty).
 public enum ProcessedReader {
-    public static func read(directory: String, options: ProcessedLoadOptions = .init()) throws -> InteractionTable {
+    public static func read(
+        directory: String, options: ProcessedLoadOptions = .init(), interactionFile: String? = nil,
+        labelsRequired: Bool = true
+    ) throws -> InteractionTable {
         let itemsPath = directory + "/item_feadf.csv"
         var itemRow = KeyInterner()
         let fieldInterners = options.fields.map { _ in TokenInterner() }
@@ -67,17 +74,19 @@ public enum ProcessedReader {
         var items = KeyInterner()
         var noFeatures = 0
         // Part numbers: train 0, validation 1, test 2, with the selection deciding which file validates.
-        let files: [(String, UInt8)] = options.selection == .test
+        let parts: [(name: String, part: UInt8)] = options.selection == .test
             ? [("train.csv", 0), ("test.csv", 1), ("val.csv", 2)]
             : [("train.csv", 0), ("val.csv", 1), ("test.csv", 2)]
-        for (file, part) in files {
-            let path = directory + "/" + file
+        let files = interactionFile.map { [(path: $0, part: UInt8(0))] } ?? parts.map { (path: directory + "/" + $0.name, part: $0.part) }
+        for (path, part) in files {
             let reader = try CSVReader(path: path)
             let header = try CSVHeader(reading: reader)
             let time = try header.index(of: "timestamp"), visitor = try header.index(of: "visitorid")
             let item = try header.index(of: "itemid")
-            let click = try header.index(of: "click", role: "label column")
-            let pay = try header.index(of: "pay", role: "label column")
+            func labelIndex(_ name: String) throws -> Int? {
+                labelsRequired || header.contains(name) ? try header.index(of: name, role: "label column") : nil
+            }
+            let click = try labelIndex("click"), pay = try labelIndex("pay")
             var rows = 0
             while try reader.nextRecord() {
                 try reader.requireFieldCount(header.names.count)
@@ -88,8 +97,8 @@ public enum ProcessedReader {
                 }
                 rows += 1
                 for k in options.fields.indices { table.categorical[k].append(itemFeatures[k][Int(featureRow)]) }
-                table.labels[0].append(try reader.label(click, column: "click"))
-                table.labels[1].append(try reader.label(pay, column: "pay"))
+                if let click { table.labels[0].append(try reader.label(click, column: "click")) }
+                if let pay { table.labels[1].append(try reader.label(pay, column: "pay")) }
                 table.timestamps.append(try reader.int64(time, column: "timestamp"))
                 visitorColumn.append(visitors.intern(reader.field(visitor)))
                 table.items.append(items.intern(itemID))
@@ -97,7 +106,8 @@ public enum ProcessedReader {
             }
             if rows == 0 {
                 throw DataError(
-                    file: path, message: "no usable rows: the \(["training", "validation", "test"][Int(part)]) split would be empty",
+                    file: path, message: "no usable rows" + (interactionFile == nil
+                        ? ": the \(["training", "validation", "test"][Int(part)]) split would be empty" : ""),
                     hint: noFeatures > 0 ? "no row's itemid appears in item_feadf.csv" : nil)
             }
         }

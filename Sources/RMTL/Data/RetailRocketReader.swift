@@ -40,16 +40,23 @@ public struct RetailRocketLoadOptions: Sendable, Equatable {
 ///
 /// Cost: one pass over each file; property rows of other properties, or of items no event touches, are
 /// skipped after comparing the property name.
+///
+/// `eventsFile` (scoring new data, `predict`) reads events from another file with the folder's item
+/// properties; without `labelsRequired` its `event` column may be missing, and every row is then a view.
 public enum RetailRocketReader {
     public static let eventKinds = ["view", "addtocart", "transaction"]
 
-    public static func read(directory: String, options: RetailRocketLoadOptions = .init()) throws -> InteractionTable {
+    public static func read(
+        directory: String, options: RetailRocketLoadOptions = .init(), eventsFile: String? = nil,
+        labelsRequired: Bool = true
+    ) throws -> InteractionTable {
         // MARK: events
-        let eventsPath = directory + "/events.csv"
+        let eventsPath = eventsFile ?? directory + "/events.csv"
         let reader = try CSVReader(path: eventsPath)
         let header = try CSVHeader(reading: reader)
         let timeIndex = try header.index(of: "timestamp"), visitorIndex = try header.index(of: "visitorid")
-        let eventIndex = try header.index(of: "event"), itemIndex = try header.index(of: "itemid")
+        let itemIndex = try header.index(of: "itemid")
+        let eventIndex = labelsRequired || header.contains("event") ? try header.index(of: "event") : nil
         // room for the ids the file can hold (an event line is over 20 bytes), up to the Kaggle
         // log's 1.4 M visitors and 235 k items, so a small file does not reserve tens of MB
         let lines = (reader.byteCount ?? Int.max) / 20
@@ -59,11 +66,15 @@ public enum RetailRocketReader {
         let kindBytes = eventKinds.map { Array($0.utf8) }
         while try reader.nextRecord() {
             try reader.requireFieldCount(header.names.count)
-            let kindField = reader.field(eventIndex)
-            guard let kind = kindBytes.firstIndex(where: { $0.elementsEqual(kindField) }) else {
-                throw reader.error(
-                    atField: eventIndex, "unknown event '\(reader.string(eventIndex))'",
-                    hint: "events are view, addtocart or transaction")
+            var kind = 0  // view
+            if let eventIndex {
+                let kindField = reader.field(eventIndex)
+                guard let k = kindBytes.firstIndex(where: { $0.elementsEqual(kindField) }) else {
+                    throw reader.error(
+                        atField: eventIndex, "unknown event '\(reader.string(eventIndex))'",
+                        hint: "events are view, addtocart or transaction")
+                }
+                kind = k
             }
             times.append(try reader.int64(timeIndex, column: "timestamp"))
             users.append(visitors.intern(try reader.int64(visitorIndex, column: "visitorid")))

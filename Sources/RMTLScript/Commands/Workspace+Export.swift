@@ -38,8 +38,8 @@ extension Workspace {
         }
     }
 
-    /// `predict FILE to OUT`: scores a new file of the loaded CSV's shape (labels optional) with the
-    /// trained encoders and actor.
+    /// `predict FILE to OUT`: scores a new file of the loaded source's shape (labels optional) with the
+    /// trained encoders and actor (`DataPipeline.scoringInput(path:)` says what each source reads).
     public func predict(file: String, to path: String) throws {
         guard let model = actor, isActorTrained else {
             throw WorkspaceError.rejected("no trained actor", hint: "run 'actor MODEL' and 'train actor' (or 'restore') first")
@@ -57,6 +57,10 @@ extension Workspace {
         if !unseen.isEmpty {
             say("note: values not seen in training (encoded as in training, with the field's unseen id): "
                 + unseen.map { "\($0.field) \($0.rows) row\($0.rows == 1 ? "" : "s")" }.joined(separator: ", "))
+        }
+        let dropped = input.dropped.filter { $0.count > 0 }
+        if !dropped.isEmpty {
+            say("note: rows left out as at load: " + dropped.map { "\($0.count) (\($0.reason))" }.joined(separator: ", "))
         }
         if input.labeledTasks.isEmpty { say("no label columns in \(file): predictions only") }
     }
