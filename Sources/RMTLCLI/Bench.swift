@@ -48,12 +48,7 @@ struct Bench: ParsableCommand {
         } catch let error as ConfigurationError {
             throw ValidationError(error.description)
         }
-        if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            print(String(decoding: try encoder.encode(r), as: UTF8.self))
-            return
-        }
+        if json { return try printJSON(r) }
         let m = r.machine
         let peakSource = r.peakFromProbe
             ? "best of \(r.peakProbes) probes between the steps"
@@ -91,6 +86,13 @@ struct Bench: ParsableCommand {
 }
 
 extension Bench {
+    /// `--json`: the result with sorted keys, one line.
+    func printJSON(_ result: some Encodable) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        print(String(decoding: try encoder.encode(result), as: UTF8.self))
+    }
+
     func runPipeline() throws {
         let r: Benchmark.PipelineResult
         do {
@@ -98,12 +100,7 @@ extension Bench {
         } catch let error as ConfigurationError {
             throw ValidationError(error.description)
         }
-        if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            print(String(decoding: try encoder.encode(r), as: UTF8.self))
-            return
-        }
+        if json { return try printJSON(r) }
         func s(_ x: Double) -> String { String(format: "%.1f s", x) }
         func aucs(_ m: [TaskMetrics]?) -> String { (m ?? []).map { "\($0.task) \(String(format: "%.4f", $0.auc))" }.joined(separator: ", ") }
         print("""
