@@ -9,8 +9,15 @@ public final class TrainableModel: @unchecked Sendable {
     public let layout: SlabLayout
     public let values: FloatBuffer
     public let threads: Int
-    /// The slab ranges Adam updates (parameters outside the graph are skipped, as in PyTorch).
+    /// The slab ranges Adam updates (parameters outside the graph are skipped, as in PyTorch), less
+    /// the row-sparse tables, whose gradients are `rowGradients`.
     let trainableRanges: [Range<Int>]
+    /// Per replica, the row-sparse embedding tables' gradients (`embeddings=sparse`; else empty).
+    let rowGradients: [[RowGradients]]
+    /// The gradient slabs less the row-sparse tables (which stay untouched, so never resident).
+    let slabRanges: [Range<Int>]
+    /// True right after the optimiser consumed (zeroed) the gradients, so the next step need not.
+    var gradientsAreZero = false
     /// The largest batch `step` and `predict` take (rows, all replicas together).
     public let capacity: Int
     let replicas: [Network]
@@ -42,6 +49,7 @@ public final class TrainableModel: @unchecked Sendable {
         self.threads = min(threads, batchCapacity)
         let perReplica = (batchCapacity + self.threads - 1) / self.threads
         var replicas: [Network] = [], slabs: [ParameterSlabs] = [], sites: [[DropoutSite]] = []
+        var rowGradients: [[RowGradients]] = []
         var layout = SlabLayout()
         for r in 0..<self.threads {
             var builder = ModelBuilder(capacity: perReplica)
@@ -49,10 +57,14 @@ public final class TrainableModel: @unchecked Sendable {
             if r == 0 { layout = builder.layout } else { assert(layout == builder.layout) }
             slabs.append(builder.slabs)
             sites.append(builder.dropoutSites)
+            rowGradients.append(builder.rowGradients)
         }
         dropoutSites = sites
         self.layout = layout
-        trainableRanges = layout.trainableRanges
+        self.rowGradients = rowGradients
+        let tables = rowGradients[0].map { $0.offset..<($0.offset + $0.rowCount * $0.width) }
+        trainableRanges = layout.trainableRanges.flatMap { $0.subtracting(tables) }
+        slabRanges = (0..<layout.count).subtracting(tables)
         self.replicas = replicas
         values = FloatBuffer(count: layout.count)
         layout.initialize(values.base, rng: &rng)
@@ -100,7 +112,8 @@ public final class TrainableModel: @unchecked Sendable {
         var rngs = (0..<parts).map { _ in rng.split() }
         var losses = [Double](repeating: 0, count: parts)
         accumulateGradients(input, isTraining: isTraining, rngs: &rngs, losses: &losses, lossGradient: lossGradient)
-        for part in parts..<threads { gradients[part].zero() }
+        for part in parts..<threads { zeroGradients(part) }
+        gradientsAreZero = false
         return losses.reduce(0, +)
     }
 
@@ -116,7 +129,7 @@ public final class TrainableModel: @unchecked Sendable {
                     let range = shard(input.rows, part: part, of: parts)
                     let model = self.replicas[part]
                     let shardInput = input.rows(range.lowerBound, range.count)
-                    self.gradients[part].zero()
+                    if !self.gradientsAreZero { self.zeroGradients(part) }
                     let p = model.forward(shardInput, isTraining: isTraining, rng: &shared.value.0[part])
                     let dp = self.dOutputs[part].matrix(rows: range.count)
                     // A NaN probability would pass through the loss unseen (the log clamp's `max`
@@ -129,12 +142,20 @@ public final class TrainableModel: @unchecked Sendable {
         }
     }
 
-    /// One optimiser step with the gradients of the last `accumulateGradients`.
-    public func applyGradients(_ optimizer: Adam) {
-        optimizer.update(values, gradients: gradients, threads: threads, ranges: trainableRanges)
+    private func zeroGradients(_ part: Int) {
+        for range in slabRanges { (gradients[part].base + range.lowerBound).update(repeating: 0, count: range.count) }
+        for rows in rowGradients[part] { rows.clear() }
     }
 
-    /// The sum of the replicas' gradient slabs (for tests and gradient checks).
+    /// One optimiser step with the gradients of the last `accumulateGradients`, which it consumes.
+    public func applyGradients(_ optimizer: Adam) {
+        let rowTables = rowGradients[0].indices.map { t in rowGradients.map { $0[t] } }
+        optimizer.update(values, gradients: gradients, threads: threads, ranges: trainableRanges, rowTables: rowTables)
+        gradientsAreZero = true
+    }
+
+    /// The sum of the replicas' gradient slabs (for tests and gradient checks; a row-sparse table's
+    /// gradient is in `rowGradients`, not here).
     public var gradient: [Float] {
         var g = gradients[0].array
         for r in 1..<threads {
@@ -206,5 +227,18 @@ public final class TrainableModel: @unchecked Sendable {
     public func gradient(of name: String) -> [Float]? {
         guard let slot = layout.slot(named: name) else { return nil }
         return Array(gradient[slot.offset..<(slot.offset + slot.count)])
+    }
+}
+
+private extension Range<Int> {
+    /// This range less `holes` (sorted, disjoint), as the ranges left between them.
+    func subtracting(_ holes: [Range<Int>]) -> [Range<Int>] {
+        var pieces: [Range<Int>] = [], start = lowerBound
+        for hole in holes where hole.overlaps(self) {
+            if hole.lowerBound > start { pieces.append(start..<hole.lowerBound) }
+            start = Swift.max(start, hole.upperBound)
+        }
+        if start < upperBound { pieces.append(start..<upperBound) }
+        return pieces
     }
 }

@@ -17,6 +17,20 @@ extension Workspace {
         say("wrote synthetic RetailRocket (\(events) events) to \(directory) in \(Value.formatElapsed(Date().timeIntervalSince(start)))")
     }
 
+    /// `generate kuairand DIR rows= users= videos= seed=`: synthetic raw KuaiRand-1K files.
+    public func generateKuaiRand(directory: String, rows: Int, users: Int, videos: Int, seed: UInt64?) throws {
+        let start = Date()
+        try rankZeroFirst {
+            guard Workspace.writesFiles else { return }
+            try engineStep {
+                try SyntheticKuaiRand.write(to: directory, rows: rows, users: users, videos: videos, seed: seed ?? self.seed)
+            }
+        }
+        recorder?.artifactWritten(kind: "data", path: directory)
+        say("wrote synthetic KuaiRand-1K (\(rows) rows, \(users) users, \(videos) videos) to \(directory) "
+            + "in \(Value.formatElapsed(Date().timeIntervalSince(start)))")
+    }
+
     /// Under mpirun, `body` runs on rank 0 first and on the other ranks once it is done, so files
     /// it writes (generated data, load caches) are complete and the same whoever reads them; every
     /// rank runs the command that calls this. Without mpirun it just runs `body`.
