@@ -15,10 +15,8 @@
 /// padding row when wd > 0.
 ///
 /// The gradient is the sum of the replicas' gradients, added in replica order (deterministic). The
-/// update is split across threads by fixed ranges of the slab and of the touched rows. The step
-/// consumes the gradients: it zeroes each slab entry as it reads it and clears the row gradients, so
-/// the next step starts from zero without another pass over the slab. `Adam+Checkpoint.swift` saves
-/// and restores the moments and scalars.
+/// update is split across threads by fixed ranges of the slab and of the touched rows; it clears the
+/// row gradients it read. `Adam+Checkpoint.swift` saves and restores the moments and scalars.
 public final class Adam: @unchecked Sendable {
     public var learningRate: Float
     public var weightDecay: Float
@@ -56,11 +54,7 @@ public final class Adam: @unchecked Sendable {
                 let piece = shard(whole.count, part: part, of: parts)
                 for i in (whole.lowerBound + piece.lowerBound)..<(whole.lowerBound + piece.upperBound) {
                     var g = grads[0][i]
-                    grads[0][i] = 0
-                    for r in 1..<grads.count {
-                        g += grads[r][i]
-                        grads[r][i] = 0
-                    }
+                    for r in 1..<grads.count { g += grads[r][i] }
                     rule.apply(g, p + i, m + i, v + i)
                 }
             }

@@ -16,8 +16,6 @@ public final class TrainableModel: @unchecked Sendable {
     let rowGradients: [[RowGradients]]
     /// The gradient slabs less the row-sparse tables (which stay untouched, so never resident).
     let slabRanges: [Range<Int>]
-    /// True right after the optimiser consumed (zeroed) the gradients, so the next step need not.
-    var gradientsAreZero = false
     /// The largest batch `step` and `predict` take (rows, all replicas together).
     public let capacity: Int
     let replicas: [Network]
@@ -113,7 +111,6 @@ public final class TrainableModel: @unchecked Sendable {
         var losses = [Double](repeating: 0, count: parts)
         accumulateGradients(input, isTraining: isTraining, rngs: &rngs, losses: &losses, lossGradient: lossGradient)
         for part in parts..<threads { zeroGradients(part) }
-        gradientsAreZero = false
         return losses.reduce(0, +)
     }
 
@@ -129,7 +126,7 @@ public final class TrainableModel: @unchecked Sendable {
                     let range = shard(input.rows, part: part, of: parts)
                     let model = self.replicas[part]
                     let shardInput = input.rows(range.lowerBound, range.count)
-                    if !self.gradientsAreZero { self.zeroGradients(part) }
+                    self.zeroGradients(part)
                     let p = model.forward(shardInput, isTraining: isTraining, rng: &shared.value.0[part])
                     let dp = self.dOutputs[part].matrix(rows: range.count)
                     // A NaN probability would pass through the loss unseen (the log clamp's `max`
@@ -147,11 +144,10 @@ public final class TrainableModel: @unchecked Sendable {
         for rows in rowGradients[part] { rows.clear() }
     }
 
-    /// One optimiser step with the gradients of the last `accumulateGradients`, which it consumes.
+    /// One optimiser step with the gradients of the last `accumulateGradients`.
     public func applyGradients(_ optimizer: Adam) {
         let rowTables = rowGradients[0].indices.map { t in rowGradients.map { $0[t] } }
         optimizer.update(values, gradients: gradients, threads: threads, ranges: trainableRanges, rowTables: rowTables)
-        gradientsAreZero = true
     }
 
     /// The sum of the replicas' gradient slabs (for tests and gradient checks; a row-sparse table's
