@@ -41,6 +41,7 @@ struct MPIJob {
             let error = outcome.errors.first.map { Diagnostic($0).rendered() }
             mpi.send(RankMessage.finished(exitCode: outcome.exitCode, error: error).encoded(), to: 0)
             if let scratch = session.workspace.checkpointScratch { try? FileManager.default.removeItem(atPath: scratch) }
+            if outcome.exitCode != 0 { endAfterGrace(exitCode: outcome.exitCode, message: failureText(rank: mpi.rank, outcome.exitCode, error, file: file)) }
             return nil
         }
         guard outcome.status == .ok else { return nil }
@@ -48,13 +49,29 @@ struct MPIJob {
             switch RankMessage.decode(mpi.receive(from: r)) {
             case .finished(0, _): continue
             case .finished(let code, let error):
-                return "\(file): error: rank \(r) failed (exit \(code))" + (error.map { ":\n" + $0 } ?? "")
+                return failureText(rank: r, code, error, file: file)
             default:
                 return "\(file): error: rank \(r) ended out of step with rank 0 (an iteration of a 'parallel' loop was left over)"
             }
         }
         return nil
     }
+
+    func failureText(rank: Int, _ code: Int32, _ error: String?, file: String) -> String {
+        "\(file): error: rank \(rank) failed (exit \(code))" + (error.map { ":\n" + $0 } ?? "")
+    }
+
+    /// A failed rank other than 0 has told rank 0, which normally shows it and aborts the job. But
+    /// rank 0 may be waiting in a collective this rank left (its gradients in data-parallel
+    /// training), and would never read it: so after `graceSeconds` this rank shows the failure
+    /// itself and aborts the job.
+    private func endAfterGrace(exitCode: Int32, message: String) -> Never {
+        sleep(Self.graceSeconds)
+        printError(message)
+        mpi.abort(code: exitCode)
+    }
+
+    static let graceSeconds: UInt32 = 3
 
     /// Ends this rank: normally when `exitCode` is 0, else the whole job (mpirun names the rank).
     func end(exitCode: Int32) -> Never {

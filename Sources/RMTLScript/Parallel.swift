@@ -54,9 +54,18 @@ public struct IterationRecord: Codable, Equatable, Sendable {
     public var results: [EvalResult] = []
     /// The epochs of training runs the iteration started (numbered from the loop's start).
     public var history: [EpochRecord] = []
-    /// The error that stopped the iteration (rendered), and whether it was a file error (exit 74).
+    /// The error that stopped the iteration (rendered), and its kind (the exit status it gives).
     public var error: String?
-    public var errorIsIO = false
+    public var errorKind = ErrorKind.runtime
+
+    public enum ErrorKind: String, Codable, Sendable {
+        /// A command failed (exit 70).
+        case runtime
+        /// A file could not be read or written (exit 74).
+        case io
+        /// Ctrl-C (exit 130): the loop stops as the serial loop would, as an interrupt.
+        case interrupted
+    }
 
     public init() {}
 }
@@ -120,10 +129,17 @@ extension Workspace {
         return path
     }
 
-    /// Where `save`/`restore` of `path` really go: the path itself, or a file of the scratch folder.
+    /// Where `save` of `path` really goes: the path itself, or a file of the scratch folder.
     func checkpointFile(_ path: String) -> String {
         guard let scratch = checkpointScratch else { return path }
         return scratch + "/" + path.replacingOccurrences(of: "%", with: "%25").replacingOccurrences(of: "/", with: "%2F")
+    }
+
+    /// What `restore` of `path` reads: what this process saved there (in its scratch folder), else
+    /// the file itself, e.g. one an earlier run saved, which every rank reads as rank 0 does.
+    func checkpointFileToRead(_ path: String) -> String {
+        let own = checkpointFile(path)
+        return FileManager.default.fileExists(atPath: own) ? own : path
     }
 }
 
@@ -223,7 +239,11 @@ extension Session {
             }
             for r in record.results { workspace.store(r) }
             workspace.appendIterationHistory(record.history, startRun: startRun)
-            if let error = record.error { throw ScriptError.relayed(rendered: error, isIO: record.errorIsIO, at: range) }
+            switch (record.error, record.errorKind) {
+            case (nil, _): continue
+            case (_, .interrupted): throw ScriptError.interrupted(at: range)
+            case (let error?, let kind): throw ScriptError.relayed(rendered: error, isIO: kind == .io, at: range)
+            }
         }
     }
 }

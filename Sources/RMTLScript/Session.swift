@@ -349,7 +349,11 @@ public final class Session {
         record.history = Array(workspace.history.dropFirst(historyStart))
         if let error {
             record.error = Diagnostic(error).rendered()
-            if case .io = error { record.errorIsIO = true }
+            switch error {
+            case .io: record.errorKind = .io
+            case .interrupted: record.errorKind = .interrupted
+            default: break
+            }
         }
         return record
     }

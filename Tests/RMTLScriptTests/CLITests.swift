@@ -252,6 +252,17 @@ enum CLI {
         #expect(r.stderr.contains("error: interrupted"))
         #expect(!r.stdout.contains("1\n"))
     }
+
+    /// In a `parallel` loop (serial without mpirun) Ctrl-C is an interrupt too, not a failed command:
+    /// exit 130, the first iteration's output kept (the loop counts from 1), nothing after the loop run.
+    @Test func interruptStopsAParallelLoop() throws {
+        let path = CLI.script("spin-loop.rmtl", "for s in 3 parallel {\n    show $s\n    spin 20\n}\nshow 9\n")
+        let r = try CLI.run(["run", path], interruptAfter: 0.5)
+        #expect(r.status == 130, "\(r.stderr)")
+        #expect(r.stderr.contains("error: interrupted"))
+        // (spin's progress line may be there too: progress is drawn live, not replayed)
+        #expect(r.stdout.split(separator: "\n").filter { !$0.hasPrefix("epoch ") } == ["1"], "\(r.stdout)")
+    }
 }
 
 /// Scripts with `# %%` cells, notebooks, and the commands between them.

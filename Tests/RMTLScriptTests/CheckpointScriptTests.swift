@@ -14,9 +14,10 @@ import Testing
         return try #require(json?["results"] as? NSArray)
     }
 
-    @Test func restoredRunContinuesBitIdentically() throws {
+    /// Also with row-sparse embedding updates: the setting comes back with the actor (`show model`).
+    @Test(arguments: EmbeddingUpdates.allCases) func restoredRunContinuesBitIdentically(_ embeddings: EmbeddingUpdates) throws {
         let straight = CLI.script("straight.rmtl", Self.prelude + """
-            actor esmm embed=8 bottom=[16] tower=[8]
+            actor esmm embed=8 bottom=[16] tower=[8] embeddings=\(embeddings.rawValue)
             train actor epochs=1 batch=256
             save "\(Self.folder)/esmm.safetensors"
             train actor epochs=1 batch=256 shuffle=true
@@ -24,6 +25,7 @@ import Testing
             """)
         let resumed = CLI.script("resumed.rmtl", Self.prelude + """
             restore "\(Self.folder)/esmm.safetensors"
+            show model
             train actor epochs=1 batch=256 shuffle=true
             eval test as after
             """)
@@ -32,6 +34,8 @@ import Testing
         let b = try CLI.run(["run", resumed, "--results", "\(Self.folder)/b.json"])
         #expect(b.status == 0, "\(b.stderr)")
         #expect(b.stdout.contains("restored the ESMM actor"))
+        let shown = b.stdout.split(separator: "\n").first { $0.contains("embeddings") }
+        #expect(shown?.contains(embeddings.rawValue) == true, "\(b.stdout)")
         let (straightResults, resumedResults) = (try Self.results("\(Self.folder)/a.json"), try Self.results("\(Self.folder)/b.json"))
         #expect(straightResults.count == 1)
         #expect(straightResults.isEqual(resumedResults), "\(straightResults) vs \(resumedResults)")

@@ -17,6 +17,7 @@ import RMTLScript
         "seed": "seed value=1",
         "threads": "threads count=1",
         "generate retailrocket": "generate retailrocket dir=\"{TMP}/gen\" events=500",
+        "generate kuairand": "generate kuairand dir=\"{TMP}/gen\" rows=500 users=5 videos=100",
         "sessionize": "sessionize gap=30m",
         "split": "split time",
         "show": "show what=run id=1",

@@ -1,14 +1,18 @@
 import Foundation
 
 /// Where (and whether) loads are cached.
-public struct CacheOptions: Sendable, Equatable {
+public struct CacheOptions: Sendable {
     public var isEnabled: Bool
     /// The cache folder. nil: `$RMTL_CACHE` if set, else `<data folder>/.rmtl-cache`.
     public var folder: String?
+    /// The table another process already read (an MPI rank gets rank 0's): used instead of the
+    /// sources and the cache, which are not touched.
+    public var received: InteractionTable?
 
-    public init(isEnabled: Bool = true, folder: String? = nil) {
+    public init(isEnabled: Bool = true, folder: String? = nil, received: InteractionTable? = nil) {
         self.isEnabled = isEnabled
         self.folder = folder
+        self.received = received
     }
 
     public static let disabled = CacheOptions(isEnabled: false)
@@ -33,6 +37,8 @@ public struct CacheOptions: Sendable, Equatable {
 public enum DataCache {
     public enum Status: Sendable, Equatable {
         case disabled
+        /// Given by another process (`CacheOptions.received`).
+        case received
         /// Loaded from the cache file.
         case hit(path: String)
         /// Read from the sources; `written` says whether the cache file was (re)written.
@@ -47,6 +53,7 @@ public enum DataCache {
         kind: String, sources: [String], optional: [String], options: String, cache: CacheOptions,
         directory: String, read: () throws -> InteractionTable
     ) throws -> (InteractionTable, Status, Entry?, [RemovedFile]) {
+        if let table = cache.received { return (table, .received, nil, []) }
         guard cache.isEnabled else { return (try read(), .disabled, nil, []) }
         // Stat the sources first: a missing required file is the reader's error, so let it report it.
         var key = "rmtl data cache v\(version)\nkind=\(kind)\noptions=\(options)\n"
@@ -224,6 +231,24 @@ public enum DataCache {
 // MARK: - Table encoding
 
 extension DataCache {
+    /// `table` as the cache's payload bytes (no key, no checksum): what rank 0 sends the other MPI
+    /// ranks, which read it back with `decoded`.
+    public static func encoded(_ table: InteractionTable) -> [UInt8] {
+        var w = ByteWriter()
+        encodeTable(table, &w)
+        return w.bytes
+    }
+
+    /// The table of `encoded` bytes, checked as a cache file's is.
+    public static func decoded(_ bytes: [UInt8]) throws -> InteractionTable {
+        try bytes.withUnsafeBytes { raw in
+            var r = ByteReader(raw)
+            let table = try decodeTable(&r)
+            guard r.position == raw.count else { throw CacheError(reason: "trailing bytes after the table") }
+            return table
+        }
+    }
+
     static func encodeTable(_ t: InteractionTable, _ w: inout ByteWriter) {
         w.string(t.name)
         w.u32(UInt32(t.rowUnit.rawValue))

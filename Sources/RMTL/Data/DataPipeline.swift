@@ -78,6 +78,7 @@ public struct DataPipeline: Sendable {
         var s = DataSummary(table: table, encoders: splits == nil ? nil : encoders, splits: splits)
         switch cacheStatus {
         case .disabled: break
+        case .received: s.notes.append("data: received from MPI rank 0")
         case .hit(let path): s.notes.append("cache: loaded from \(path)")
         case .miss(let path, let written, let reason):
             s.notes.append(written ? "cache: read the sources (\(reason)); wrote \(path)" : "cache: read the sources (\(reason)); could not write \(path)")

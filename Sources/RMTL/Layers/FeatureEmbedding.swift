@@ -7,6 +7,10 @@
 /// Names: `embedding.embedding.weight` and `numerical_layer.{weight,bias}` (the authors' state_dict).
 /// With `freezesPaddingRow` (the authors' `padding_idx=0`), global row 0 gets no gradient from the
 /// loss; note that PyTorch's Adam still applies weight decay to it, and so does rmtl.
+///
+/// With `rowGradients` (`embeddings=sparse`) the table's gradient is kept as the rows the batch
+/// touched (`RowGradients`) instead of in the slab, so neither the backward pass nor the optimiser
+/// walks the untouched rows (`Adam.update`'s lazy rows).
 public final class FeatureEmbedding {
     public let cardinalities: [Int]
     public let embedDim: Int
@@ -17,13 +21,15 @@ public final class FeatureEmbedding {
     let offsets: [Int32]
     let output: Activation
     public let extraSlots: Int
+    /// The table's gradient as touched rows, when the table is updated row-sparsely; nil: in the slab.
+    let rowGradients: RowGradients?
 
     /// `extraSlots` reserves more `embed`-wide slots after the numeric one in the output (the critic's
     /// action slot); their content is the caller's.
     public init(
         _ b: inout ModelBuilder, cardinalities: [Int], embedDim: Int, numericCount: Int,
         freezesPaddingRow: Bool = true, extraSlots: Int = 0, tableScope: String = "embedding.embedding",
-        numericScope: String = "numerical_layer"
+        numericScope: String = "numerical_layer", updates: EmbeddingUpdates = .dense
     ) {
         self.cardinalities = cardinalities
         self.embedDim = embedDim
@@ -37,6 +43,14 @@ public final class FeatureEmbedding {
         }
         numeric = b.scoped(numericScope) { Linear(&$0, inputCount: numericCount, outputCount: embedDim) }
         output = Activation(capacity: b.capacity, columns: (cardinalities.count + 1 + extraSlots) * embedDim)
+        if updates == .sparse {
+            let rows = RowGradients(offset: table.offset, rowCount: cardinalities.reduce(0, +), width: embedDim,
+                                    capacity: b.capacity * cardinalities.count)
+            b.registerRowGradients(rows)
+            rowGradients = rows
+        } else {
+            rowGradients = nil
+        }
     }
 
     /// The input stage of a model with `config`'s sizes, under the authors' names (or a task's own,
@@ -46,7 +60,7 @@ public final class FeatureEmbedding {
         self.init(
             &b, cardinalities: c.cardinalities, embedDim: c.embedDim, numericCount: c.numericCount,
             freezesPaddingRow: c.freezesPaddingRow, tableScope: "embedding\(suffix).embedding",
-            numericScope: "numerical_layer\(suffix)")
+            numericScope: "numerical_layer\(suffix)", updates: c.embeddings)
     }
 
     public var fieldCount: Int { cardinalities.count }
@@ -78,7 +92,7 @@ public final class FeatureEmbedding {
             for j in 0..<f {
                 let row = Int(ids[j] + offsets[j])
                 if freezesPaddingRow && row == 0 { continue }
-                add(g + j * d, into: tableGradient + row * d, d)
+                add(g + j * d, into: rowGradients?.gradient(ofRow: row) ?? tableGradient + row * d, d)
             }
         }
         numeric.backward(input: batch.numeric, dOutput: dy.columns(f * d, d), dInput: nil)
@@ -88,6 +102,97 @@ public final class FeatureEmbedding {
     public func copyTable(to other: FeatureEmbedding) {
         precondition(other.rowCount == rowCount && other.embedDim == embedDim)
         other.table.value.update(from: table.value, count: table.count)
+    }
+}
+
+/// How an embedding table is updated: `dense` (every row every step, as PyTorch's Adam does; the
+/// default) or `sparse` (only the rows the batch looked up: lazy Adam, `Adam.update`).
+public enum EmbeddingUpdates: String, CaseIterable, Sendable, Codable {
+    case dense, sparse
+}
+
+/// One replica's gradient of an embedding table as the rows its shard looked up: each touched row
+/// once, in first-touch order, with its summed gradient. The padding row is never touched (PyTorch's
+/// sparse embedding gradient leaves `padding_idx` out too). The optimiser reads it, then `clear()`s it.
+public final class RowGradients: @unchecked Sendable {
+    /// The table's place in the slab.
+    public let offset: Int
+    public let rowCount: Int
+    public let width: Int
+    /// The most rows one step can touch (the batch's lookups, or the whole table if smaller).
+    public let capacity: Int
+    /// Touched table rows, in first-touch order.
+    public private(set) var rows: [Int32] = []
+    /// `slotOfRow[row]`: where `row`'s gradient is in `values`, or -1 when untouched.
+    private var slotOfRow: [Int32]
+    /// (capacity, width): the gradient of `rows[k]` in row k.
+    private let values: FloatBuffer
+
+    /// A table of `rowCount` rows of `width` at `offset` in the slab; at most `capacity` rows a step.
+    package init(offset: Int, rowCount: Int, width: Int, capacity: Int) {
+        self.offset = offset
+        self.rowCount = rowCount
+        self.width = width
+        slotOfRow = [Int32](repeating: -1, count: rowCount)
+        self.capacity = max(1, min(capacity, rowCount))
+        values = FloatBuffer(count: self.capacity * width)
+        rows.reserveCapacity(self.capacity)
+    }
+
+    /// An empty gradient of the same table (another process's replica; the gather fills it).
+    package func sameTable() -> RowGradients {
+        RowGradients(offset: offset, rowCount: rowCount, width: width, capacity: capacity)
+    }
+
+    /// The `Float`s `pack` writes: the row count and, at capacity, the row ids and their gradients.
+    package var packedCount: Int { 1 + capacity * (1 + width) }
+
+    /// Writes the touched rows (ids as `Int32` bits, in first-touch order) and their gradients to
+    /// `destination` (`packedCount` floats; only copied, never computed with, so the bits survive).
+    package func pack(into destination: UnsafeMutablePointer<Float>) {
+        let raw = UnsafeMutableRawPointer(destination)
+        raw.storeBytes(of: Int32(rows.count), as: Int32.self)
+        for (k, row) in rows.enumerated() { raw.storeBytes(of: row, toByteOffset: 4 * (1 + k), as: Int32.self) }
+        (destination + 1 + capacity).update(from: values.base, count: rows.count * width)
+    }
+
+    /// Replaces the touched rows with what `pack` wrote (in its order, so sums keep their order).
+    package func unpack(from source: UnsafePointer<Float>) {
+        clear()
+        let raw = UnsafeRawPointer(source)
+        let count = Int(raw.load(as: Int32.self))
+        precondition((0...capacity).contains(count), "row gradients: \(count) rows over capacity \(capacity)")
+        for k in 0..<count {
+            let row = raw.load(fromByteOffset: 4 * (1 + k), as: Int32.self)
+            precondition((0..<Int32(rowCount)).contains(row), "row gradients: row \(row) outside the table")
+            slotOfRow[Int(row)] = Int32(k)
+            rows.append(row)
+        }
+        values.base.update(from: source + 1 + capacity, count: count * width)
+    }
+
+    /// Where to add `row`'s gradient (a zeroed row on first touch).
+    package func gradient(ofRow row: Int) -> UnsafeMutablePointer<Float> {
+        var slot = Int(slotOfRow[row])
+        if slot < 0 {
+            slot = rows.count
+            slotOfRow[row] = Int32(slot)
+            rows.append(Int32(row))
+            (values.base + slot * width).update(repeating: 0, count: width)
+        }
+        return values.base + slot * width
+    }
+
+    /// `row`'s gradient, or nil when this shard did not touch it.
+    public func gradient(ofTouched row: Int) -> UnsafePointer<Float>? {
+        let slot = slotOfRow[row]
+        return slot < 0 ? nil : UnsafePointer(values.base + Int(slot) * width)
+    }
+
+    /// Forgets every touched row (the next backward starts from no rows).
+    public func clear() {
+        for row in rows { slotOfRow[Int(row)] = -1 }
+        rows.removeAll(keepingCapacity: true)
     }
 }
 

@@ -37,6 +37,8 @@ public struct ModelConfig: Sendable, Equatable, Codable {
     public var dropout: Float = 0.2
     /// The authors' `padding_idx=0`: global embedding row 0 gets no gradient from the loss.
     public var freezesPaddingRow = true
+    /// How the embedding tables are updated (`FeatureEmbedding`, `Adam.update`); dense is the authors'.
+    public var embeddings = EmbeddingUpdates.dense
 
     public init(kind: ModelKind, cardinalities: [Int], numericCount: Int, taskCount: Int) {
         self.kind = kind
@@ -65,6 +67,24 @@ public struct ModelConfig: Sendable, Equatable, Codable {
     }
 }
 
+extension ModelConfig {
+    /// Decodes configurations saved before `embeddings` existed as dense.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(kind: try c.decode(ModelKind.self, forKey: .kind), cardinalities: try c.decode([Int].self, forKey: .cardinalities),
+                  numericCount: try c.decode(Int.self, forKey: .numericCount), taskCount: try c.decode(Int.self, forKey: .taskCount))
+        embedDim = try c.decode(Int.self, forKey: .embedDim)
+        bottom = try c.decode([Int].self, forKey: .bottom)
+        tower = try c.decode([Int].self, forKey: .tower)
+        experts = try c.decode(Int.self, forKey: .experts)
+        sharedExperts = try c.decode(Int.self, forKey: .sharedExperts)
+        specificExperts = try c.decode(Int.self, forKey: .specificExperts)
+        dropout = try c.decode(Float.self, forKey: .dropout)
+        freezesPaddingRow = try c.decode(Bool.self, forKey: .freezesPaddingRow)
+        embeddings = try c.decodeIfPresent(EmbeddingUpdates.self, forKey: .embeddings) ?? .dense
+    }
+}
+
 extension ModelConfig: Configurable {
     /// The knobs `actor MODEL …` sets; the defaults are the stored properties' (the paper's).
     public static let settings: [Setting<ModelConfig>] = [
@@ -80,6 +100,7 @@ extension ModelConfig: Configurable {
                     c.specificExperts = max(1, n / 2)
                 }),
         .real("dropout", \.dropout, .halfOpen(0, 1), "Dropout probability."),
+        .choice("embeddings", \.embeddings, "Embedding-table updates: dense (Adam on every row, the authors') or sparse (lazy Adam on the rows a batch looks up)."),
     ]
 
     /// Static ceilings, so `rmtl check` rejects sizes no machine holds (a 65,536-wide layer over a

@@ -126,10 +126,15 @@ extension ModelConfig {
             gates = Double(bottom.count) * (tasks + 1) * input * perLevel
         }
         let towerNet = mlp(Double(bottom.last ?? 1), tower + [1])
-        let embeddings = (Double(cardinalities.reduce(0, +)) + Double(numericCount)) * Double(embedDim)
-        let parameters = embeddings + copies * bottomNet.parameters + gates + tasks * towerNet.parameters
-        // values, Adam m and v, and one gradient buffer per replica
-        let parameterBytes = 4 * parameters * (3 + Double(max(threads, 1)))
+        let tableParameters = Double(cardinalities.reduce(0, +)) * Double(embedDim)
+        let parameters = tableParameters + Double(numericCount) * Double(embedDim) + copies * bottomNet.parameters + gates + tasks * towerNet.parameters
+        // values, Adam m and v, and one gradient buffer per replica; a row-sparse table has no
+        // gradient in the slabs (its part of them is never touched, so never resident), only the
+        // rows a replica's shard looks up
+        let replicas = Double(max(threads, 1))
+        let slabGradients = embeddings == .sparse ? parameters - tableParameters : parameters
+        let touchedRows = Double(cardinalities.count) * Double(embedDim) * Double(max(batchCapacity, 1))
+        let parameterBytes = 4 * (3 * parameters + replicas * slabGradients + (embeddings == .sparse ? touchedRows : 0))
         // forward outputs and backward gradients (and ReLU masks) of every layer, per row
         let perRow = input + copies * bottomNet.activations + tasks * (towerNet.activations + 2)
         let activationBytes = 4 * 3 * perRow * Double(max(batchCapacity, 1))

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Owned, 64-byte-aligned Float storage. Freed with the object; views into it (`Matrix`) must not
 /// outlive it, which the owners (layers, slabs) guarantee by holding both.
 public final class FloatBuffer: @unchecked Sendable {
@@ -7,12 +9,26 @@ public final class FloatBuffer: @unchecked Sendable {
     public init(count: Int) {
         self.count = count
         let bytes = Swift.max(count, 16) * MemoryLayout<Float>.stride
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
-        base = raw.bindMemory(to: Float.self, capacity: Swift.max(count, 16))
-        base.initialize(repeating: 0, count: Swift.max(count, 16))
+        if bytes >= FloatBuffer.mappedBytes {
+            // Fresh anonymous pages read as zero and become resident only when written, so a slab
+            // region nobody writes (a row-sparse table's gradient) costs no memory.
+            guard let raw = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
+                  raw != MAP_FAILED else { fatalError("cannot map \(bytes) bytes") }
+            base = raw.bindMemory(to: Float.self, capacity: Swift.max(count, 16))
+        } else {
+            let raw = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+            base = raw.bindMemory(to: Float.self, capacity: Swift.max(count, 16))
+            base.initialize(repeating: 0, count: Swift.max(count, 16))
+        }
     }
 
-    deinit { base.deallocate() }
+    deinit {
+        let bytes = Swift.max(count, 16) * MemoryLayout<Float>.stride
+        if bytes >= FloatBuffer.mappedBytes { munmap(base, bytes) } else { base.deallocate() }
+    }
+
+    /// Buffers this large are mapped pages (4 MiB: large enough that the system call is noise).
+    static let mappedBytes = 1 << 22
 
     public var pointer: UnsafeMutableBufferPointer<Float> { UnsafeMutableBufferPointer(start: base, count: count) }
     public var array: [Float] { Array(pointer) }

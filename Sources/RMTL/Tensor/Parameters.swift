@@ -129,6 +129,8 @@ public struct ModelBuilder {
     /// Every ReLU + dropout site, in build order: gradient checks read their outputs to tell when a
     /// finite-difference step switched a unit on or off (a kink); parity tests give them PyTorch's masks.
     package private(set) var dropoutSites: [DropoutSite] = []
+    /// The embedding tables updated row-sparsely (`embeddings=sparse`), in build order.
+    public private(set) var rowGradients: [RowGradients] = []
 
     public init(capacity: Int) { self.capacity = capacity }
 
@@ -155,6 +157,8 @@ public struct ModelBuilder {
         dropoutSites.append(site)
         return site
     }
+
+    mutating func registerRowGradients(_ rows: RowGradients) { rowGradients.append(rows) }
 
     /// Runs `body` with `name` appended to the parameter-name prefix.
     public mutating func scoped<T>(_ name: String, _ body: (inout ModelBuilder) throws -> T) rethrows -> T {

@@ -12,8 +12,14 @@ public final class TrainableModel: @unchecked Sendable {
     /// Replicas in all (shards per batch), over every process of `group`.
     public let threads: Int
     public let group: ReplicaGroup
-    /// The slab ranges Adam updates (parameters outside the graph are skipped, as in PyTorch).
+    /// The slab ranges Adam updates (parameters outside the graph are skipped, as in PyTorch), less
+    /// the row-sparse tables, whose gradients are `rowGradients`.
     let trainableRanges: [Range<Int>]
+    /// Per replica (all of them, as `gradients`), the row-sparse embedding tables' gradients
+    /// (`embeddings=sparse`; else empty).
+    let rowGradients: [[RowGradients]]
+    /// The gradient slabs less the row-sparse tables (which stay untouched, so never resident).
+    let slabRanges: [Range<Int>]
     /// The largest batch `step` and `predict` take (rows, all replicas together).
     public let capacity: Int
     /// This process's replicas: global replica `part` is `replicas[part % replicas.count]`.
@@ -56,6 +62,7 @@ public final class TrainableModel: @unchecked Sendable {
         self.group = group
         let perReplica = (batchCapacity + self.threads - 1) / self.threads
         var replicas: [Network] = [], slabs: [ParameterSlabs] = [], sites: [[DropoutSite]] = []
+        var localRows: [[RowGradients]] = []
         var layout = SlabLayout()
         for r in 0..<(self.threads / group.ranks) {
             var builder = ModelBuilder(capacity: perReplica)
@@ -63,10 +70,18 @@ public final class TrainableModel: @unchecked Sendable {
             if r == 0 { layout = builder.layout } else { assert(layout == builder.layout) }
             slabs.append(builder.slabs)
             sites.append(builder.dropoutSites)
+            localRows.append(builder.rowGradients)
         }
         dropoutSites = sites
         self.layout = layout
-        trainableRanges = layout.trainableRanges
+        // Other processes' replicas get row gradients of their own, filled by the gather.
+        let local = group.localParts(of: self.threads)
+        rowGradients = (0..<self.threads).map { part in
+            local.contains(part) ? localRows[part - local.lowerBound] : localRows[0].map { $0.sameTable() }
+        }
+        let tables = localRows[0].map { $0.offset..<($0.offset + $0.rowCount * $0.width) }
+        trainableRanges = layout.trainableRanges.flatMap { $0.subtracting(tables) }
+        slabRanges = (0..<layout.count).subtracting(tables)
         self.replicas = replicas
         values = FloatBuffer(count: layout.count)
         layout.initialize(values.base, rng: &rng)
@@ -117,7 +132,7 @@ public final class TrainableModel: @unchecked Sendable {
         let local = group.localParts(of: threads)
         accumulateGradients(input, parts: local.clamped(to: 0..<parts), of: parts, isTraining: isTraining, rngs: &rngs,
                             losses: &losses, lossGradient: lossGradient)
-        for part in local where part >= parts { gradients[part].zero() }
+        for part in local where part >= parts { zeroGradients(part) }
         if group.ranks > 1 { gatherGradients(&losses) }
         return losses[..<parts].reduce(0, +)
     }
@@ -135,7 +150,7 @@ public final class TrainableModel: @unchecked Sendable {
                     let range = shard(input.rows, part: part, of: count)
                     let model = self.replicas[i]
                     let shardInput = input.rows(range.lowerBound, range.count)
-                    self.gradients[part].zero()
+                    self.zeroGradients(part)
                     let p = model.forward(shardInput, isTraining: isTraining, rng: &shared.value.0[part])
                     let dp = self.dOutputs[i].matrix(rows: range.count)
                     // A NaN probability would pass through the loss unseen (the log clamp's `max`
@@ -148,30 +163,55 @@ public final class TrainableModel: @unchecked Sendable {
         }
     }
 
-    /// Gives every process every replica's gradient slab and shard loss: one allgather of this
-    /// process's slabs and losses, packed in one buffer (`Float`s, each loss as two).
+    /// Gives every process every replica's gradient and shard loss: one allgather of this
+    /// process's replicas, each packed as its slab (less the row-sparse tables), each table's
+    /// touched rows (`RowGradients.pack`) and its loss (two `Float`s).
     private func gatherGradients(_ losses: inout [Double]) {
-        let slab = layout.count, block = slab + 2
+        let dense = slabRanges.reduce(0) { $0 + $1.count }
+        let block = dense + rowGradients[0].reduce(0) { $0 + $1.packedCount } + 2
         let packed = UnsafeMutablePointer<Float>.allocate(capacity: threads * block)
         defer { packed.deallocate() }
         let local = group.localParts(of: threads)
         for part in local {
-            (packed + part * block).update(from: gradients[part].base, count: slab)
-            UnsafeMutableRawPointer(packed + part * block + slab).storeBytes(of: losses[part], as: Double.self)
+            var p = packed + part * block
+            for range in slabRanges {
+                p.update(from: gradients[part].base + range.lowerBound, count: range.count)
+                p += range.count
+            }
+            for rows in rowGradients[part] {
+                rows.pack(into: p)
+                p += rows.packedCount
+            }
+            UnsafeMutableRawPointer(p).storeBytes(of: losses[part], as: Double.self)
         }
         group.allgather(packed, count: threads * block)
         for part in 0..<threads where !local.contains(part) {
-            gradients[part].base.update(from: packed + part * block, count: slab)
-            losses[part] = UnsafeRawPointer(packed + part * block + slab).loadUnaligned(as: Double.self)
+            var p = packed + part * block
+            for range in slabRanges {
+                (gradients[part].base + range.lowerBound).update(from: p, count: range.count)
+                p += range.count
+            }
+            for rows in rowGradients[part] {
+                rows.unpack(from: p)
+                p += rows.packedCount
+            }
+            losses[part] = UnsafeRawPointer(p).loadUnaligned(as: Double.self)
         }
+    }
+
+    private func zeroGradients(_ part: Int) {
+        for range in slabRanges { (gradients[part].base + range.lowerBound).update(repeating: 0, count: range.count) }
+        for rows in rowGradients[part] { rows.clear() }
     }
 
     /// One optimiser step with the gradients of the last `accumulateGradients`.
     public func applyGradients(_ optimizer: Adam) {
-        optimizer.update(values, gradients: gradients, threads: threads, ranges: trainableRanges)
+        let rowTables = rowGradients[0].indices.map { t in rowGradients.map { $0[t] } }
+        optimizer.update(values, gradients: gradients, threads: threads, ranges: trainableRanges, rowTables: rowTables)
     }
 
-    /// The sum of the replicas' gradient slabs (for tests and gradient checks).
+    /// The sum of the replicas' gradient slabs (for tests and gradient checks; a row-sparse table's
+    /// gradient is in `rowGradients`, not here).
     public var gradient: [Float] {
         var g = gradients[0].array
         for r in 1..<threads {
@@ -252,5 +292,18 @@ public final class TrainableModel: @unchecked Sendable {
     public func gradient(of name: String) -> [Float]? {
         guard let slot = layout.slot(named: name) else { return nil }
         return Array(gradient[slot.offset..<(slot.offset + slot.count)])
+    }
+}
+
+private extension Range<Int> {
+    /// This range less `holes` (sorted, disjoint), as the ranges left between them.
+    func subtracting(_ holes: [Range<Int>]) -> [Range<Int>] {
+        var pieces: [Range<Int>] = [], start = lowerBound
+        for hole in holes where hole.overlaps(self) {
+            if hole.lowerBound > start { pieces.append(start..<hole.lowerBound) }
+            start = Swift.max(start, hole.upperBound)
+        }
+        if start < upperBound { pieces.append(start..<upperBound) }
+        return pieces
     }
 }

@@ -1,7 +1,7 @@
 /// Every command, in the order `help` lists them. Each is declared in its own file in this folder;
 /// adding a command is one file and one line here.
 public let commandTable: [CommandSpec] = [
-    .seed, .threads, .generateRetailRocket,
+    .seed, .threads, .generateRetailRocket, .generateKuaiRand,
     .loadRetailRocket, .loadProcessed, .loadKuaiRand, .loadCSV,
     .sessionize, .split, .show,
     .actor, .trainActor, .critic, .trainCritic, .trainRMTL, .trainDDPG,

@@ -123,7 +123,7 @@ extension Workspace {
             throw WorkspaceError.failed("load and split the data the checkpoint was trained on first")
         }
         let checkpoint: Checkpoint
-        do { checkpoint = try Checkpoint.read(path: checkpointFile(path), expectedFingerprint: fingerprint) } catch {
+        do { checkpoint = try Checkpoint.read(path: checkpointFileToRead(path), expectedFingerprint: fingerprint) } catch {
             throw WorkspaceError.rejected("\(path): \(error.message)", hint: error.hint)
         }
         func refuse(_ message: String, hint: String = Self.mismatchHint) -> WorkspaceError {

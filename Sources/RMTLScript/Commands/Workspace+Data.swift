@@ -17,6 +17,20 @@ extension Workspace {
         say("wrote synthetic RetailRocket (\(events) events) to \(directory) in \(Value.formatElapsed(Date().timeIntervalSince(start)))")
     }
 
+    /// `generate kuairand DIR rows= users= videos= seed=`: synthetic raw KuaiRand-1K files.
+    public func generateKuaiRand(directory: String, rows: Int, users: Int, videos: Int, seed: UInt64?) throws {
+        let start = Date()
+        try rankZeroFirst {
+            guard Workspace.writesFiles else { return }
+            try engineStep {
+                try SyntheticKuaiRand.write(to: directory, rows: rows, users: users, videos: videos, seed: seed ?? self.seed)
+            }
+        }
+        recorder?.artifactWritten(kind: "data", path: directory)
+        say("wrote synthetic KuaiRand-1K (\(rows) rows, \(users) users, \(videos) videos) to \(directory) "
+            + "in \(Value.formatElapsed(Date().timeIntervalSince(start)))")
+    }
+
     /// Under mpirun, `body` runs on rank 0 first and on the other ranks once it is done, so files
     /// it writes (generated data, load caches) are complete and the same whoever reads them; every
     /// rank runs the command that calls this. Without mpirun it just runs `body`.
@@ -27,17 +41,37 @@ extension Workspace {
         return try body()
     }
 
+    /// Under mpirun, rank 0 reads the sources (or its cache) and sends the table to the other
+    /// ranks, which build the same pipeline around it without touching any file, so the data need
+    /// only be on rank 0's machine (docs/scaling.md measures this against every rank reading, which
+    /// `RMTL_MPI_LOAD=each` selects: rank 0 first, writing the cache, then the others).
+    func loadOnRankZero(_ read: (CacheOptions) throws -> DataPipeline) throws -> DataPipeline {
+        guard let ranks, ranks.size > 1, ProcessInfo.processInfo.environment["RMTL_MPI_LOAD"] != "each" else {
+            return try rankZeroFirst { try read(CacheOptions()) }
+        }
+        guard ranks.rank != 0 else {
+            let loaded = Result { try read(CacheOptions()) }
+            // An empty message tells the others that rank 0 failed (its own error ends the job).
+            let bytes = (try? loaded.get()).map { DataCache.encoded($0.source) } ?? []
+            for r in 1..<ranks.size { ranks.send(bytes, to: r) }
+            return try loaded.get()
+        }
+        let bytes = ranks.receive(from: 0)
+        guard !bytes.isEmpty else { throw WorkspaceError.failed("rank 0 could not load the data") }
+        return try read(CacheOptions(received: try DataCache.decoded(bytes)))
+    }
+
     /// `load FORMAT PATH …`; `format` is retailrocket, rmtl, kuairand or csv.
     public func load(format: String, path: String, csv: CSVLoadOptions? = nil) throws {
         let start = Date()
-        let loaded: DataPipeline = try rankZeroFirst { try engineStep {
+        let loaded: DataPipeline = try engineStep { try loadOnRankZero { cache in
             switch format {
-            case "retailrocket": return try DataPipeline.loadRetailRocket(directory: path)
-            case "rmtl": return try DataPipeline.loadProcessed(directory: path)
-            case "kuairand": return try DataPipeline.loadKuaiRand(directory: path)
+            case "retailrocket": return try DataPipeline.loadRetailRocket(directory: path, cache: cache)
+            case "rmtl": return try DataPipeline.loadProcessed(directory: path, cache: cache)
+            case "kuairand": return try DataPipeline.loadKuaiRand(directory: path, cache: cache)
             default:
                 guard let csv else { throw WorkspaceError.failed("load csv needs its column options") }
-                return try DataPipeline.loadCSV(path: path, options: csv)
+                return try DataPipeline.loadCSV(path: path, options: csv, cache: cache)
             }
         } }
         data = loaded

@@ -210,6 +210,7 @@ extension Workspace {
                     ["bottom", "[" + a.bottom.map(String.init).joined(separator: ", ") + "]"],
                     ["tower", "[" + a.tower.map(String.init).joined(separator: ", ") + "]"],
                     ["experts", String(a.experts)], ["dropout", Value.format(a.dropout)],
+                    ["embeddings", (actor?.modelConfig?.embeddings ?? .dense).rawValue],
                     ["trained", isActorTrained ? "yes" : "no"]]
         emit(.table(Table(header: ["setting", "value"], rows: rows)))
         if let agent {
