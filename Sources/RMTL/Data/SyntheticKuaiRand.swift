@@ -73,7 +73,7 @@ public enum SyntheticKuaiRand {
         let videoEffect: [Float], isAd: [Bool], tag: [UInt8], duration: [Int32]
         let tagEffect: [Float], tabEffect: [Float]
         /// Zipf popularity over videos (video 0 the most popular).
-        let popularity: [Double]
+        let popularity: ZipfDistribution
 
         init(users: Int, videos: Int, rng: inout RandomGenerator) {
             self.users = users
@@ -90,23 +90,9 @@ public enum SyntheticKuaiRand {
             duration = (0..<videos).map { _ in Int32(min(600_000, max(3_000, 20_000 * exp(0.9 * Double(rng.nextNormal()))))) }
             tagEffect = (0..<SyntheticKuaiRand.tags).map { _ in 0.4 * rng.nextNormal() }
             tabEffect = (0..<15).map { _ in 0.3 * rng.nextNormal() }
-            var cdf = [Double](repeating: 0, count: videos), sum = 0.0
-            for k in 0..<videos {
-                sum += 1 / pow(Double(k + 1), 1.05)
-                cdf[k] = sum
-            }
-            popularity = cdf.map { $0 / sum }
+            popularity = ZipfDistribution(count: videos, exponent: 1.05)
         }
 
-        func popularVideo(_ rng: inout RandomGenerator) -> Int32 {
-            let u = Double(rng.next() >> 11) * 0x1p-53
-            var lo = 0, hi = popularity.count - 1
-            while lo < hi {
-                let mid = (lo + hi) / 2
-                if popularity[mid] < u { lo = mid + 1 } else { hi = mid }
-            }
-            return Int32(lo)
-        }
 
         func clickLogit(user: Int, video: Int, tab: Int) -> Float {
             -1.1 + userEffect[user] + SyntheticKuaiRand.activeDegreeEffect[Int(activeDegree[user])] + videoEffect[video]
@@ -216,7 +202,7 @@ public enum SyntheticKuaiRand {
     static func writeStandardLogs(_ world: World, rows: Int, rng: inout RandomGenerator, directory: String) throws {
         // The video of every row: each video once (while rows last), the rest by popularity, shuffled.
         var videoOfRow = [Int32](repeating: 0, count: rows)
-        for k in 0..<rows { videoOfRow[k] = k < world.videos ? Int32(k) : world.popularVideo(&rng) }
+        for k in 0..<rows { videoOfRow[k] = k < world.videos ? Int32(k) : world.popularity.draw(&rng) }
         rng.shuffle(&videoOfRow)
         // Rows per user: log-normal shares, rounded so they add up to `rows`.
         let weights = (0..<world.users).map { _ in exp(Double(rng.nextNormal())) }

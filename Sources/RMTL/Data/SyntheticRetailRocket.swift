@@ -89,7 +89,7 @@ public enum SyntheticRetailRocket {
         let v814: [Int32], price: [Int32], v785: [Int32], v364: [Int32], v776: [Int32]
         let availability: [UInt32]  // bit w = available in week w
         let categoryFactor: [Double], factor814: [Double], priceFactor: [Double], factor364: [Double]
-        let popularityCDF: [Double]
+        let popularity: ZipfDistribution
         let cartBase: Double, payBase: Double
         let hash785: [Int64], hash364: [Int64], hash776: [Int64], hash814: [Int64]
         let priceLevels: [Int64]
@@ -107,36 +107,19 @@ public enum SyntheticRetailRocket {
             let roots = max(1, shape.categories / 66)
             categoryParents = (0..<shape.categories).map { $0 < roots ? -1 : rng.nextInt(below: $0) }
 
-            func zipfCDF(_ n: Int, _ s: Double) -> [Double] {
-                var cdf = [Double](repeating: 0, count: n)
-                var sum = 0.0
-                for k in 0..<n {
-                    sum += 1 / pow(Double(k + 1), s)
-                    cdf[k] = sum
-                }
-                return cdf.map { $0 / sum }
-            }
-            func draw(_ cdf: [Double], _ rng: inout RandomGenerator) -> Int32 {
-                let u = Double(rng.next() >> 11) * 0x1p-53
-                var lo = 0, hi = cdf.count - 1
-                while lo < hi {
-                    let mid = (lo + hi) / 2
-                    if cdf[mid] < u { lo = mid + 1 } else { hi = mid }
-                }
-                return Int32(lo)
-            }
             func logNormal(_ sigma: Double, _ n: Int, _ rng: inout RandomGenerator) -> [Double] {
                 (0..<n).map { _ in exp(sigma * Double(rng.nextNormal()) - sigma * sigma / 2) }
             }
-            let categoryCDF = zipfCDF(shape.categories, 1.1)
-            let cdf814 = zipfCDF(300, 1.0), cdf785 = zipfCDF(500, 1.0), cdf364 = zipfCDF(5000, 1.05)
-            let cdf776 = zipfCDF(20000, 1.0), cdfPrice = zipfCDF(200, 0.6)
-            category = (0..<total).map { _ in draw(categoryCDF, &rng) }
-            v814 = (0..<total).map { _ in draw(cdf814, &rng) }
-            price = (0..<total).map { _ in draw(cdfPrice, &rng) }
-            v785 = (0..<total).map { _ in draw(cdf785, &rng) }
-            v364 = (0..<total).map { _ in draw(cdf364, &rng) }
-            v776 = (0..<total).map { _ in draw(cdf776, &rng) }
+            let categories = ZipfDistribution(count: shape.categories, exponent: 1.1)
+            let values814 = ZipfDistribution(count: 300, exponent: 1.0), values785 = ZipfDistribution(count: 500, exponent: 1.0)
+            let values364 = ZipfDistribution(count: 5000, exponent: 1.05), values776 = ZipfDistribution(count: 20000, exponent: 1.0)
+            let prices = ZipfDistribution(count: 200, exponent: 0.6)
+            category = (0..<total).map { _ in categories.draw(&rng) }
+            v814 = (0..<total).map { _ in values814.draw(&rng) }
+            price = (0..<total).map { _ in prices.draw(&rng) }
+            v785 = (0..<total).map { _ in values785.draw(&rng) }
+            v364 = (0..<total).map { _ in values364.draw(&rng) }
+            v776 = (0..<total).map { _ in values776.draw(&rng) }
             availability = (0..<total).map { _ in
                 var available = rng.nextUniform() < 0.8
                 var bits: UInt32 = 0
@@ -162,13 +145,12 @@ public enum SyntheticRetailRocket {
             hash364 = hashes(5000, &rng)
             hash776 = hashes(20000, &rng)
             hash814 = hashes(300, &rng)
-            popularityCDF = zipfCDF(shape.items, 0.95)
+            popularity = ZipfDistribution(count: shape.items, exponent: 0.95)
 
             // Calibrate the base rates so the event mix comes out near 2.5% carts and 0.8% purchases.
-            var itemMean = 0.0, payMean = 0.0, previous = 0.0
+            var itemMean = 0.0, payMean = 0.0
             for i in 0..<shape.items {
-                let p = popularityCDF[i] - previous
-                previous = popularityCDF[i]
+                let p = popularity.probability(i)
                 let availableWeeks = Double(availability[i].nonzeroBitCount) / Double(SyntheticRetailRocket.weeks)
                 let availableFactor = 1.7 * availableWeeks + 0.15 * (1 - availableWeeks)
                 let m = categoryFactor[Int(category[i])] * factor814[Int(v814[i])] * priceFactor[Int(price[i])]
@@ -191,15 +173,7 @@ public enum SyntheticRetailRocket {
             payBase = 0.32 / payMean
         }
 
-        func sampleItem(_ rng: inout RandomGenerator) -> Int {
-            let u = Double(rng.next() >> 11) * 0x1p-53
-            var lo = 0, hi = popularityCDF.count - 1
-            while lo < hi {
-                let mid = (lo + hi) / 2
-                if popularityCDF[mid] < u { lo = mid + 1 } else { hi = mid }
-            }
-            return lo
-        }
+        func sampleItem(_ rng: inout RandomGenerator) -> Int { Int(popularity.draw(&rng)) }
 
         func weekIndex(_ t: Int64) -> Int {
             min(SyntheticRetailRocket.weeks - 1, max(0, Int((t - SyntheticRetailRocket.firstSnapshot) / SyntheticRetailRocket.week)))

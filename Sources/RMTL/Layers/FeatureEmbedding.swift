@@ -23,6 +23,8 @@ public final class FeatureEmbedding {
     public let extraSlots: Int
     /// The table's gradient as touched rows, when the table is updated row-sparsely; nil: in the slab.
     let rowGradients: RowGradients?
+    /// When the gradient is in the slab: the rows written there since the slab was last zeroed.
+    let writtenRows: WrittenRows?
 
     /// `extraSlots` reserves more `embed`-wide slots after the numeric one in the output (the critic's
     /// action slot); their content is the caller's.
@@ -48,8 +50,12 @@ public final class FeatureEmbedding {
                                     capacity: b.capacity * cardinalities.count)
             b.registerRowGradients(rows)
             rowGradients = rows
+            writtenRows = nil
         } else {
+            let rows = WrittenRows(offset: table.offset, rowCount: cardinalities.reduce(0, +), width: embedDim)
+            b.registerWrittenRows(rows)
             rowGradients = nil
+            writtenRows = rows
         }
     }
 
@@ -92,7 +98,12 @@ public final class FeatureEmbedding {
             for j in 0..<f {
                 let row = Int(ids[j] + offsets[j])
                 if freezesPaddingRow && row == 0 { continue }
-                add(g + j * d, into: rowGradients?.gradient(ofRow: row) ?? tableGradient + row * d, d)
+                if let rowGradients {
+                    add(g + j * d, into: rowGradients.gradient(ofRow: row), d)
+                } else {
+                    writtenRows?.record(row)
+                    add(g + j * d, into: tableGradient + row * d, d)
+                }
             }
         }
         numeric.backward(input: batch.numeric, dOutput: dy.columns(f * d, d), dInput: nil)
@@ -109,6 +120,31 @@ public final class FeatureEmbedding {
 /// default) or `sparse` (only the rows the batch looked up: lazy Adam, `Adam.update`).
 public enum EmbeddingUpdates: String, CaseIterable, Sendable, Codable {
     case dense, sparse
+}
+
+/// The rows of a dense table's gradient (in a replica's slab) that backward passes wrote since the
+/// slab was last zeroed. Every other row of that region is still zero, so zeroing these rows alone
+/// clears it: a step then streams the table once, in Adam, instead of also in a zeroing pass.
+package final class WrittenRows: @unchecked Sendable {
+    let offset: Int, rowCount: Int, width: Int
+    private var rows: [Int32] = []
+
+    init(offset: Int, rowCount: Int, width: Int) {
+        (self.offset, self.rowCount, self.width) = (offset, rowCount, width)
+    }
+
+    func record(_ row: Int) { rows.append(Int32(row)) }
+
+    /// Zeroes the written rows of this table in `gradient` (a slab), or the whole table when that
+    /// is less work, and forgets them.
+    func zero(in gradient: UnsafeMutablePointer<Float>) {
+        if rows.count >= rowCount / 2 {
+            (gradient + offset).update(repeating: 0, count: rowCount * width)
+        } else {
+            for row in rows { (gradient + offset + Int(row) * width).update(repeating: 0, count: width) }
+        }
+        rows.removeAll(keepingCapacity: true)
+    }
 }
 
 /// One replica's gradient of an embedding table as the rows its shard looked up: each touched row

@@ -131,6 +131,8 @@ public struct ModelBuilder {
     package private(set) var dropoutSites: [DropoutSite] = []
     /// The embedding tables updated row-sparsely (`embeddings=sparse`), in build order.
     public private(set) var rowGradients: [RowGradients] = []
+    /// The embedding tables updated densely, with the rows their backward passes write, in build order.
+    package private(set) var writtenRows: [WrittenRows] = []
 
     public init(capacity: Int) { self.capacity = capacity }
 
@@ -159,6 +161,7 @@ public struct ModelBuilder {
     }
 
     mutating func registerRowGradients(_ rows: RowGradients) { rowGradients.append(rows) }
+    mutating func registerWrittenRows(_ rows: WrittenRows) { writtenRows.append(rows) }
 
     /// Runs `body` with `name` appended to the parameter-name prefix.
     public mutating func scoped<T>(_ name: String, _ body: (inout ModelBuilder) throws -> T) rethrows -> T {

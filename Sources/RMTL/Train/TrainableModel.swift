@@ -20,6 +20,10 @@ public final class TrainableModel: @unchecked Sendable {
     let rowGradients: [[RowGradients]]
     /// The gradient slabs less the row-sparse tables (which stay untouched, so never resident).
     let slabRanges: [Range<Int>]
+    /// What `zeroGradients` clears in full: `slabRanges` less the dense tables, of which only the
+    /// rows this process's replicas wrote (`writtenRows`, per local replica) are cleared.
+    let zeroedRanges: [Range<Int>]
+    let writtenRows: [[WrittenRows]]
     /// The largest batch `step` and `predict` take (rows, all replicas together).
     public let capacity: Int
     /// This process's replicas: global replica `part` is `replicas[part % replicas.count]`.
@@ -62,7 +66,7 @@ public final class TrainableModel: @unchecked Sendable {
         self.group = group
         let perReplica = (batchCapacity + self.threads - 1) / self.threads
         var replicas: [Network] = [], slabs: [ParameterSlabs] = [], sites: [[DropoutSite]] = []
-        var localRows: [[RowGradients]] = []
+        var localRows: [[RowGradients]] = [], written: [[WrittenRows]] = []
         var layout = SlabLayout()
         for r in 0..<(self.threads / group.ranks) {
             var builder = ModelBuilder(capacity: perReplica)
@@ -71,6 +75,7 @@ public final class TrainableModel: @unchecked Sendable {
             slabs.append(builder.slabs)
             sites.append(builder.dropoutSites)
             localRows.append(builder.rowGradients)
+            written.append(builder.writtenRows)
         }
         dropoutSites = sites
         self.layout = layout
@@ -82,6 +87,9 @@ public final class TrainableModel: @unchecked Sendable {
         let tables = localRows[0].map { $0.offset..<($0.offset + $0.rowCount * $0.width) }
         trainableRanges = layout.trainableRanges.flatMap { $0.subtracting(tables) }
         slabRanges = (0..<layout.count).subtracting(tables)
+        let denseTables = written[0].map { $0.offset..<($0.offset + $0.rowCount * $0.width) }
+        zeroedRanges = (0..<layout.count).subtracting((tables + denseTables).sorted { $0.lowerBound < $1.lowerBound })
+        writtenRows = written
         self.replicas = replicas
         values = FloatBuffer(count: layout.count)
         layout.initialize(values.base, rng: &rng)
@@ -199,8 +207,11 @@ public final class TrainableModel: @unchecked Sendable {
         }
     }
 
+    /// Clears replica `part`'s gradient (one of this process's).
     private func zeroGradients(_ part: Int) {
-        for range in slabRanges { (gradients[part].base + range.lowerBound).update(repeating: 0, count: range.count) }
+        let slab = gradients[part].base
+        for range in zeroedRanges { (slab + range.lowerBound).update(repeating: 0, count: range.count) }
+        for table in writtenRows[part - group.localParts(of: threads).lowerBound] { table.zero(in: slab) }
         for rows in rowGradients[part] { rows.clear() }
     }
 
