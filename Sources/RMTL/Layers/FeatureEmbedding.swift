@@ -136,15 +136,25 @@ package final class WrittenRows: @unchecked Sendable {
     func record(_ row: Int) { rows.append(Int32(row)) }
 
     /// Zeroes the written rows of this table in `gradient` (a slab), or the whole table when that
-    /// is less work, and forgets them.
-    func zero(in gradient: UnsafeMutablePointer<Float>) {
+    /// is less work, and forgets them. In a mapped slab the pages of the written rows are then
+    /// given back, so a large table's gradient stays (nearly) non-resident: Adam reads the rest as
+    /// the zero page.
+    func zero(in gradient: FloatBuffer) {
+        let slab = gradient.base
         if rows.count >= rowCount / 2 {
-            (gradient + offset).update(repeating: 0, count: rowCount * width)
+            (slab + offset).update(repeating: 0, count: rowCount * width)
         } else {
-            for row in rows { (gradient + offset + Int(row) * width).update(repeating: 0, count: width) }
+            for row in rows { (slab + offset + Int(row) * width).update(repeating: 0, count: width) }
+            if gradient.isMapped && Self.releasesPages {
+                let starts = Set(rows).sorted().flatMap { [offset + Int($0) * width, offset + Int($0 + 1) * width - 1] }
+                gradient.releasePages(holding: starts, within: offset..<(offset + rowCount * width))
+            }
         }
         rows.removeAll(keepingCapacity: true)
     }
+
+    /// Off only in the test that checks releasing pages changes no bit.
+    nonisolated(unsafe) package static var releasesPages = true
 }
 
 /// One replica's gradient of an embedding table as the rows its shard looked up: each touched row

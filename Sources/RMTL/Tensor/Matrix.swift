@@ -30,6 +30,31 @@ public final class FloatBuffer: @unchecked Sendable {
     /// Buffers this large are mapped pages (4 MiB: large enough that the system call is noise).
     static let mappedBytes = 1 << 22
 
+    /// Whether this buffer is mapped pages (so `releasePages` applies).
+    package var isMapped: Bool { Swift.max(count, 16) * MemoryLayout<Float>.stride >= FloatBuffer.mappedBytes }
+
+    /// Gives back to the system the pages lying wholly inside elements `range` that hold any of
+    /// `elements` (sorted), which must all be zero already: they read as zero again and are no
+    /// longer resident until written. Only for mapped buffers.
+    func releasePages(holding elements: [Int], within range: Range<Int>) {
+        precondition(isMapped)
+        let page = Int(sysconf(Int32(_SC_PAGESIZE))), stride = MemoryLayout<Float>.stride
+        let firstPage = (range.lowerBound * stride + page - 1) / page, endPage = range.upperBound * stride / page
+        var run: Range<Int>? = nil
+        func flush() {
+            if let r = run { madvise(UnsafeMutableRawPointer(base) + r.lowerBound * page, r.count * page, MADV_DONTNEED) }
+        }
+        for element in elements {
+            let p = element * stride / page
+            guard p >= firstPage && p < endPage else { continue }
+            if let r = run, p < r.upperBound { continue }
+            if let r = run, p == r.upperBound { run = r.lowerBound..<(p + 1); continue }
+            flush()
+            run = p..<(p + 1)
+        }
+        flush()
+    }
+
     public var pointer: UnsafeMutableBufferPointer<Float> { UnsafeMutableBufferPointer(start: base, count: count) }
     public var array: [Float] { Array(pointer) }
     public func zero() { base.update(repeating: 0, count: count) }

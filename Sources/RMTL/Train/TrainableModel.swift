@@ -29,7 +29,7 @@ public final class TrainableModel: @unchecked Sendable {
     /// This process's replicas: global replica `part` is `replicas[part % replicas.count]`.
     let replicas: [Network]
     /// Every replica's gradient slab (other processes' ones filled by the gather).
-    let gradients: [FloatBuffer]
+    package let gradients: [FloatBuffer]
     /// Per replica, every ReLU + dropout site (kink-aware gradient checks, PyTorch's dropout masks).
     package let dropoutSites: [[DropoutSite]]
     let dOutputs: [Activation]
@@ -211,7 +211,7 @@ public final class TrainableModel: @unchecked Sendable {
     private func zeroGradients(_ part: Int) {
         let slab = gradients[part].base
         for range in zeroedRanges { (slab + range.lowerBound).update(repeating: 0, count: range.count) }
-        for table in writtenRows[part - group.localParts(of: threads).lowerBound] { table.zero(in: slab) }
+        for table in writtenRows[part - group.localParts(of: threads).lowerBound] { table.zero(in: gradients[part]) }
         for rows in rowGradients[part] { rows.clear() }
     }
 

@@ -17,6 +17,15 @@ func SparseEmbeddingBenchmark() throws {
     let path = env["RMTL_SPARSE_BENCH"]!  // safe: the trait checked it
     let mode = EmbeddingUpdates(rawValue: env["RMTL_SPARSE_BENCH_MODE"] ?? "sparse") ?? .sparse
     let steps = Int(env["RMTL_SPARSE_BENCH_STEPS"] ?? "") ?? 40
+    // RMTL_SPARSE_BENCH_RELEASE=0: dense tables keep their gradient pages (to measure what releasing them saves)
+    WrittenRows.releasesPages = env["RMTL_SPARSE_BENCH_RELEASE"] != "0"
+    defer { WrittenRows.releasesPages = true }
+    func residentMiB() -> Double {
+        let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+        let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
+        return (Double(line.split(separator: " ").dropFirst().first ?? "") ?? 0) / 1024
+    }
+    var residentAfterWarmUp = 0.0
     func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
     var start = now()
     let options = CSVLoadOptions(
@@ -36,7 +45,7 @@ func SparseEmbeddingBenchmark() throws {
     let batch = Batch(capacity: 2048, fieldCount: train.fieldCount, numericCount: train.numericCount, taskCount: train.taskCount)
     var forwardBackward = 0.0, optimiser = 0.0
     for step in 0..<(steps + 3) {
-        if step == 3 { (forwardBackward, optimiser) = (0, 0) }
+        if step == 3 { (forwardBackward, optimiser, residentAfterWarmUp) = (0, 0, residentMiB()) }
         let lo = (step * 2048) % (train.rowCount - 2048)
         batch.gather(train, Array(lo..<(lo + 2048))[...])
         let labels = batch.labels
@@ -54,6 +63,8 @@ func SparseEmbeddingBenchmark() throws {
         \(mode.rawValue): table \(config.cardinalities.reduce(0, +)) rows × 128 (\(config.cardinalities.reduce(0, +) * 128) parameters), \
         \(model.parameterCount) parameters in all; \(steps) steps of 2048: \(String(format: "%.0f", Double(steps * 2048) / total)) rows/s; \
         forward + backward \(String(format: "%.1f", 1000 * forwardBackward / Double(steps))) ms/step, \
-        optimiser \(String(format: "%.1f", 1000 * optimiser / Double(steps))) ms/step
+        optimiser \(String(format: "%.1f", 1000 * optimiser / Double(steps))) ms/step; \
+        resident \(String(format: "%.0f", residentAfterWarmUp)) MiB after the warm-up, \(String(format: "%.0f", residentMiB())) MiB at the end\
+        \(mode == .dense ? " (gradient pages released: \(WrittenRows.releasesPages))" : "")
         """)
 }

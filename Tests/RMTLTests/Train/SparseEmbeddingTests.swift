@@ -109,6 +109,37 @@ import RMTL
         #expect(reports.last!.validation[0].auc > 0.6)
     }
 
+    /// Dense tables: the model zeroes only the rows a backward wrote, and in a mapped slab gives
+    /// their pages back (the memory effect is measured in docs/performance.md: a mapped page that
+    /// is only read maps the shared zero page, which `mincore` cannot tell from a resident one).
+    /// The bits must not depend on it.
+    @Test func denseLargeTableReleasesGradientPagesWithoutChangingBits() throws {
+        let cardinalities = [60_000, 5, 3]  // a 60,008 × 32 table: a 7.7 MB slab, so mapped
+        let data = PlantedSignal.make(rows: 512, cardinalities: cardinalities, seed: 4)
+        func train(releasing: Bool) throws -> [UInt32] {
+            WrittenRows.releasesPages = releasing
+            defer { WrittenRows.releasesPages = true }
+            var config = testConfig(.esmm, cardinalities: cardinalities, embed: 32, bottom: [16], tower: [8], experts: 2)
+            config.embeddings = .dense
+            var rng = RandomGenerator(seed: 8)
+            let model = try TrainableModel(config, batchCapacity: 128, threads: 2, rng: &rng)
+            #expect(model.gradients.allSatisfy { $0.isMapped })
+            let adam = Adam(count: model.values.count, learningRate: 0.05, weightDecay: 1e-4)
+            let batch = Batch(capacity: 128, fieldCount: 3, numericCount: data.numericCount, taskCount: data.taskCount)
+            for start in stride(from: 0, to: 512, by: 128) {
+                batch.gather(data, Array(start..<(start + 128))[...])
+                let labels = batch.labels
+                _ = model.accumulateGradients(batch, isTraining: true, rng: &rng) { part, range, p, dp in
+                    meanBinaryCrossEntropy(part, range, p, labels, 128, dp)
+                }
+                model.applyGradients(adam)
+            }
+            return model.values.array.map(\.bitPattern)
+        }
+        let released = try train(releasing: true), kept = try train(releasing: false)
+        #expect(released == kept)
+    }
+
     @Test func settingRoundTripsThroughConfigurationJSON() throws {
         var config = testConfig(.esmm, cardinalities: [3, 4], embed: 4, bottom: [8], tower: [4], experts: 2)
         config.embeddings = .sparse
