@@ -36,6 +36,12 @@ public struct CSVHeader: Sendable {
             hint: unknownColumnHint(name, columns: names))
     }
 
+    /// The same when `required`; otherwise nil when the header has no `name` (label columns of a
+    /// file to score, which may have none).
+    public func index(of name: String, role: String = "column", required: Bool) throws -> Int? {
+        required || contains(name) ? try index(of: name, role: role) : nil
+    }
+
     public func contains(_ name: String) -> Bool { names.contains(name) }
 }
 

@@ -136,9 +136,7 @@ public enum KuaiRandReader {
         }
         let catOrigins = try o.categorical.map { try origin($0, role: "categorical column") }
         let numOrigins = try o.numeric.map { try origin($0, role: "numeric column") }
-        let labelIndex = try o.labels.map {
-            labelsRequired || logHeader.contains($0.column) ? try logHeader.index(of: $0.column, role: "label column") : nil
-        }
+        let labelIndex = try o.labels.map { try logHeader.index(of: $0.column, role: "label column", required: labelsRequired) }
         let userIndex = try logHeader.index(of: "user_id"), videoIndex = try logHeader.index(of: "video_id")
         let timeIndex = try logHeader.index(of: "time_ms")
 

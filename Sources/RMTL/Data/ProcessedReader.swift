@@ -83,10 +83,8 @@ public enum ProcessedReader {
             let header = try CSVHeader(reading: reader)
             let time = try header.index(of: "timestamp"), visitor = try header.index(of: "visitorid")
             let item = try header.index(of: "itemid")
-            func labelIndex(_ name: String) throws -> Int? {
-                labelsRequired || header.contains(name) ? try header.index(of: name, role: "label column") : nil
-            }
-            let click = try labelIndex("click"), pay = try labelIndex("pay")
+            let click = try header.index(of: "click", role: "label column", required: labelsRequired)
+            let pay = try header.index(of: "pay", role: "label column", required: labelsRequired)
             var rows = 0
             while try reader.nextRecord() {
                 try reader.requireFieldCount(header.names.count)

@@ -56,7 +56,7 @@ public enum RetailRocketReader {
         let header = try CSVHeader(reading: reader)
         let timeIndex = try header.index(of: "timestamp"), visitorIndex = try header.index(of: "visitorid")
         let itemIndex = try header.index(of: "itemid")
-        let eventIndex = labelsRequired || header.contains("event") ? try header.index(of: "event") : nil
+        let eventIndex = try header.index(of: "event", required: labelsRequired)
         // room for the ids the file can hold (an event line is over 20 bytes), up to the Kaggle
         // log's 1.4 M visitors and 235 k items, so a small file does not reserve tens of MB
         let lines = (reader.byteCount ?? Int.max) / 20
