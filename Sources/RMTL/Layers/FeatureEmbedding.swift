@@ -133,6 +133,9 @@ package final class WrittenRows: @unchecked Sendable {
         (self.offset, self.rowCount, self.width) = (offset, rowCount, width)
     }
 
+    /// The table's elements in the slab.
+    var region: Range<Int> { offset..<(offset + rowCount * width) }
+
     func record(_ row: Int) { rows.append(Int32(row)) }
 
     /// Zeroes the written rows of this table in `gradient` (a slab), or the whole table when that
@@ -147,7 +150,7 @@ package final class WrittenRows: @unchecked Sendable {
             for row in rows { (slab + offset + Int(row) * width).update(repeating: 0, count: width) }
             if gradient.isMapped && Self.releasesPages {
                 let starts = Set(rows).sorted().flatMap { [offset + Int($0) * width, offset + Int($0 + 1) * width - 1] }
-                gradient.releasePages(holding: starts, within: offset..<(offset + rowCount * width))
+                gradient.releasePages(holding: starts, within: region)
             }
         }
         rows.removeAll(keepingCapacity: true)
@@ -184,6 +187,9 @@ public final class RowGradients: @unchecked Sendable {
         values = FloatBuffer(count: self.capacity * width)
         rows.reserveCapacity(self.capacity)
     }
+
+    /// The table's elements in the slab.
+    var region: Range<Int> { offset..<(offset + rowCount * width) }
 
     /// An empty gradient of the same table (another process's replica; the gather fills it).
     package func sameTable() -> RowGradients {

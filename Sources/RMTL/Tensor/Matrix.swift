@@ -23,15 +23,17 @@ public final class FloatBuffer: @unchecked Sendable {
     }
 
     deinit {
-        let bytes = Swift.max(count, 16) * MemoryLayout<Float>.stride
-        if bytes >= FloatBuffer.mappedBytes { munmap(base, bytes) } else { base.deallocate() }
+        if isMapped { munmap(base, byteCount) } else { base.deallocate() }
     }
+
+    /// The bytes held (at least 16 floats).
+    private var byteCount: Int { Swift.max(count, 16) * MemoryLayout<Float>.stride }
 
     /// Buffers this large are mapped pages (4 MiB: large enough that the system call is noise).
     static let mappedBytes = 1 << 22
 
     /// Whether this buffer is mapped pages (so `releasePages` applies).
-    package var isMapped: Bool { Swift.max(count, 16) * MemoryLayout<Float>.stride >= FloatBuffer.mappedBytes }
+    package var isMapped: Bool { byteCount >= FloatBuffer.mappedBytes }
 
     /// Gives back to the system the pages lying wholly inside elements `range` that hold any of
     /// `elements` (sorted), which must all be zero already: they read as zero again and are no

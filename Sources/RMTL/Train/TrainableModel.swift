@@ -84,11 +84,10 @@ public final class TrainableModel: @unchecked Sendable {
         rowGradients = (0..<self.threads).map { part in
             local.contains(part) ? localRows[part - local.lowerBound] : localRows[0].map { $0.sameTable() }
         }
-        let tables = localRows[0].map { $0.offset..<($0.offset + $0.rowCount * $0.width) }
+        let tables = localRows[0].map(\.region)
         trainableRanges = layout.trainableRanges.flatMap { $0.subtracting(tables) }
         slabRanges = (0..<layout.count).subtracting(tables)
-        let denseTables = written[0].map { $0.offset..<($0.offset + $0.rowCount * $0.width) }
-        zeroedRanges = (0..<layout.count).subtracting((tables + denseTables).sorted { $0.lowerBound < $1.lowerBound })
+        zeroedRanges = (0..<layout.count).subtracting((tables + written[0].map(\.region)).sorted { $0.lowerBound < $1.lowerBound })
         writtenRows = written
         self.replicas = replicas
         values = FloatBuffer(count: layout.count)
